@@ -1,0 +1,87 @@
+"""The composition root: services, the Bot and ``create_dispatcher`` (production and tests)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+import handlers
+from bot import lifecycle
+from bot.clock import Clock
+from bot.config import Settings
+from bot.middlewares import ProfileMiddleware
+from bot.services.library import Library
+from bot.services.profiles import Profiles
+from content.loader import Catalog, load_catalog
+from storage.chats import ChatRepository
+from storage.db import open_database
+from storage.users import UserRepository
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: aiosqlite.Connection
+    catalog: Catalog
+    library: Library
+    profiles: Profiles
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def create_services(
+    settings: Settings,
+    clock: Clock,
+    *,
+    catalog: Catalog | None = None,
+    database_path: Path | str | None = None,
+    rng: random.Random | None = None,
+) -> Services:
+    """Load content (validated), open and migrate the database, wire the services."""
+    catalog = catalog or load_catalog()
+    db = await open_database(database_path or settings.database_path)
+    chats = ChatRepository(db, clock.now)
+    users = UserRepository(db, clock.now)
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        catalog=catalog,
+        library=Library(catalog, rng),
+        profiles=Profiles(chats, users, settings.bot_default_language),
+    )
+
+
+def create_bot(token: str, api_url: str, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    # parse_mode goes through DefaultBotProperties: Bot(parse_mode=...) raises on aiogram >= 3.7
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(services: Services) -> Dispatcher:
+    """One dispatcher, built fresh on every call: routers come from factories."""
+    dispatcher = Dispatcher(
+        services=services,
+        settings=services.settings,
+        clock=services.clock,
+        catalog=services.catalog,
+        library=services.library,
+        profiles=services.profiles,
+    )
+    dispatcher.update.outer_middleware(ProfileMiddleware(services.profiles, services.catalog.ui))
+    dispatcher.include_routers(*handlers.setup_routers())
+    dispatcher.startup.register(lifecycle.on_startup)
+    dispatcher.shutdown.register(lifecycle.on_shutdown)
+    return dispatcher

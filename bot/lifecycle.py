@@ -1,0 +1,55 @@
+"""Start-up and shutdown hooks: token check, command menus, background jobs."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiogram import Bot
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+)
+
+from bot.commands import Where, commands_for
+from bot.i18n import Translator
+from content.models import LANGS
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+
+async def on_startup(bot: Bot, services: Services) -> None:
+    me = await bot.get_me()  # the token check: a bad token fails here, before polling
+    log.info("started as @%s (id %s)", me.username, me.id)
+    await set_command_menus(bot, services)
+
+
+async def on_shutdown(bot: Bot, services: Services) -> None:
+    log.info("shutting down")
+
+
+async def set_command_menus(bot: Bot, services: Services) -> None:
+    ui = services.catalog.ui
+    scopes = (
+        (BotCommandScopeAllPrivateChats(), Where.PRIVATE),
+        (BotCommandScopeAllGroupChats(), Where.GROUP),
+    )
+    for lang in (None, *LANGS):
+        t = Translator(ui, lang or services.settings.bot_default_language)
+        for scope, where in scopes:
+            commands = [
+                BotCommand(command=spec.name, description=t.plain(spec.description_key))
+                for spec in commands_for(where)
+            ]
+            await bot.set_my_commands(commands, scope=scope, language_code=lang)
+        if lang is None:
+            default = [
+                BotCommand(command=spec.name, description=t.plain(spec.description_key))
+                for spec in commands_for(Where.PRIVATE)
+            ]
+            await bot.set_my_commands(default, scope=BotCommandScopeDefault())

@@ -1,0 +1,1 @@
+"""Services: the side-effecting shell around the pure cores (storage, clock, randomness)."""

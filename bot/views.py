@@ -1,0 +1,308 @@
+"""Rendering of content screens: text (Telegram HTML) plus an inline keyboard.
+
+Pure functions of the catalogue, the language and the translator; handlers call one and send
+the result. Every piece of content or user text goes through ``quote`` here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
+
+from bot.callbacks import FactCb, GlossaryCb, LanguageCb, MenuAction, MenuCb, TimelineCb, TopicCb
+from bot.commands import Where, commands_for
+from bot.i18n import Html, Translator, quote
+from bot.search import Hit
+from content.loader import Catalog
+from content.models import LANGS, CalendarEvent, Citation, Fact, GlossaryTerm, Lang, Topic
+
+MESSAGE_BUDGET = 4000  # below Telegram's 4096 so a footer or page marker always fits
+TIMELINE_PAGE = 8
+GLOSSARY_PAGE = 8
+LANGUAGE_NAMES: dict[Lang, str] = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English", "kk": "🇰🇿 Қазақша"}
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    text: Html
+    markup: InlineKeyboardMarkup | None = None
+
+
+def long_date(day: date, lang: Lang) -> str:
+    return str(format_date(day, format="long", locale=lang))
+
+
+def sources_line(catalog: Catalog, cites: list[Citation], t: Translator) -> Html:
+    return t("content.sources_line", sources=catalog.cite_labels(cites, t.lang))
+
+
+def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action in (
+        MenuAction.TOPICS,
+        MenuAction.FACT,
+        MenuAction.TIMELINE,
+        MenuAction.GLOSSARY,
+        MenuAction.SEARCH,
+        MenuAction.SOURCES,
+    ):
+        builder.button(text=t.plain(f"menu.{action.value}"), callback_data=MenuCb(action=action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def start_screen(t: Translator, name: str) -> Screen:
+    return Screen(t("start.greeting", name=name), main_menu(t))
+
+
+def help_screen(t: Translator, where: Where) -> Screen:
+    lines = [t("help.header")]
+    lines += [
+        Html(f"/{command.name} — {t(command.description_key)}") for command in commands_for(where)
+    ]
+    lines.append(t("help.private_search") if where is Where.PRIVATE else t("help.group_note"))
+    return Screen(Html("\n".join(lines)))
+
+
+def about_screen(t: Translator, catalog: Catalog) -> Screen:
+    return Screen(
+        t(
+            "about.text",
+            topics=len(catalog.topics),
+            facts=len(catalog.facts),
+            terms=len(catalog.glossary),
+            events=len(catalog.calendar),
+        )
+    )
+
+
+def topics_menu(catalog: Catalog, t: Translator) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for topic in catalog.topics.values():
+        builder.button(
+            text=f"{topic.emoji} {topic.title.get(t.lang)}", callback_data=TopicCb(topic=topic.id)
+        )
+    builder.adjust(1)
+    return Screen(t("topics.header"), builder.as_markup())
+
+
+def topic_screen(catalog: Catalog, t: Translator, topic: Topic, section: int) -> Screen:
+    lang = t.lang
+    header = f"{topic.emoji} <b>{quote(topic.title.get(lang))}</b>"
+    builder = InlineKeyboardBuilder()
+    if section < 0:
+        text = f"{header}\n\n{quote(topic.summary.get(lang))}\n\n{t('topics.choose_section')}"
+        for index, item in enumerate(topic.sections):
+            builder.row(
+                InlineKeyboardButton(
+                    text=f"{index + 1}. {item.title.get(lang)}",
+                    callback_data=TopicCb(topic=topic.id, section=index).pack(),
+                )
+            )
+        related = [catalog.topics[r] for r in topic.related if r in catalog.topics]
+        for other in related[:3]:
+            builder.row(
+                InlineKeyboardButton(
+                    text=f"↪ {other.emoji} {other.title.get(lang)}",
+                    callback_data=TopicCb(topic=other.id).pack(),
+                )
+            )
+        builder.row(
+            InlineKeyboardButton(
+                text=t.plain("topics.fact_button"), callback_data=FactCb(topic=topic.id).pack()
+            ),
+            InlineKeyboardButton(
+                text=t.plain("topics.all_topics"),
+                callback_data=MenuCb(action=MenuAction.TOPICS).pack(),
+            ),
+        )
+        return Screen(Html(text), builder.as_markup())
+    item = topic.sections[section]
+    text = (
+        f"{header}\n<b>{section + 1}/{len(topic.sections)}. {quote(item.title.get(lang))}</b>\n\n"
+        f"{quote(item.body.get(lang))}\n\n{sources_line(catalog, item.cite, t)}"
+    )
+    navigation: list[InlineKeyboardButton] = []
+    if section > 0:
+        navigation.append(
+            InlineKeyboardButton(
+                text="◀", callback_data=TopicCb(topic=topic.id, section=section - 1).pack()
+            )
+        )
+    navigation.append(
+        InlineKeyboardButton(
+            text=t.plain("topics.contents"), callback_data=TopicCb(topic=topic.id).pack()
+        )
+    )
+    if section + 1 < len(topic.sections):
+        navigation.append(
+            InlineKeyboardButton(
+                text="▶", callback_data=TopicCb(topic=topic.id, section=section + 1).pack()
+            )
+        )
+    builder.row(*navigation)
+    return Screen(Html(text), builder.as_markup())
+
+
+def fact_screen(catalog: Catalog, t: Translator, fact: Fact, topic_filter: str = "") -> Screen:
+    topic = catalog.topics[catalog.fact_topic[fact.id]]
+    text = (
+        f"💡 {quote(fact.text.get(t.lang))}\n\n"
+        f"{topic.emoji} {quote(topic.title.get(t.lang))}\n{sources_line(catalog, fact.cite, t)}"
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t.plain("fact.another"), callback_data=FactCb(topic=topic_filter))
+    builder.button(text=t.plain("fact.open_topic"), callback_data=TopicCb(topic=topic.id))
+    return Screen(Html(text), builder.as_markup())
+
+
+def _event_line(event: CalendarEvent, lang: Lang) -> str:
+    when = long_date(date(event.year, event.month, event.day), lang)
+    mark = "★ " if event.key else ""
+    return f"{mark}<b>{quote(when)}</b> — {quote(event.text.get(lang))}"
+
+
+def timeline_events(catalog: Catalog) -> list[CalendarEvent]:
+    return sorted(catalog.calendar, key=lambda event: (event.year, event.month, event.day))
+
+
+def timeline_screen(catalog: Catalog, t: Translator, page: int) -> Screen:
+    events = timeline_events(catalog)
+    pages = max(1, -(-len(events) // TIMELINE_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chunk = events[page * TIMELINE_PAGE : (page + 1) * TIMELINE_PAGE]
+    lines = [t("timeline.header", page=page + 1, pages=pages)]
+    lines += [_event_line(event, t.lang) for event in chunk]
+    if not chunk:
+        lines.append(t("timeline.empty"))
+    return Screen(Html("\n\n".join(lines)), _pager(page, pages, lambda p: TimelineCb(page=p)))
+
+
+def _pager(page: int, pages: int, make: object) -> InlineKeyboardMarkup | None:
+    if pages <= 1:
+        return None
+    assert callable(make)
+    buttons = []
+    if page > 0:
+        buttons.append(InlineKeyboardButton(text="◀", callback_data=make(page - 1).pack()))
+    buttons.append(
+        InlineKeyboardButton(text=f"{page + 1}/{pages}", callback_data=make(page).pack())
+    )
+    if page + 1 < pages:
+        buttons.append(InlineKeyboardButton(text="▶", callback_data=make(page + 1).pack()))
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+
+
+def _term_block(term: GlossaryTerm, lang: Lang) -> str:
+    name = quote(term.name.get(lang))
+    head = f"<b>{quote(term.abbr.get(lang))}</b> — {name}" if term.abbr else f"<b>{name}</b>"
+    others = [
+        f"{code}: {quote(term.abbr.get(code) + ' — ' if term.abbr else '')}"
+        f"{quote(term.name.get(code))}"
+        for code in LANGS
+        if code != lang and term.name.has(code)
+    ]
+    note = f"\n{quote(term.note.get(lang))}" if term.note else ""
+    return f"{head}{note}\n<i>{'; '.join(others)}</i>"
+
+
+def glossary_screen(catalog: Catalog, t: Translator, page: int) -> Screen:
+    terms = catalog.glossary
+    pages = max(1, -(-len(terms) // GLOSSARY_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chunk = terms[page * GLOSSARY_PAGE : (page + 1) * GLOSSARY_PAGE]
+    lines = [t("glossary.header", page=page + 1, pages=pages)]
+    lines += [_term_block(term, t.lang) for term in chunk] or [t("glossary.empty")]
+    return Screen(Html("\n\n".join(lines)), _pager(page, pages, lambda p: GlossaryCb(page=p)))
+
+
+def glossary_lookup_screen(t: Translator, query: str, terms: list[GlossaryTerm]) -> Screen:
+    if not terms:
+        return Screen(t("glossary.not_found", query=query))
+    blocks = [_term_block(term, t.lang) for term in terms]
+    return Screen(fit(Html("\n\n".join(blocks))))
+
+
+def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) -> Screen:
+    if not hits:
+        return Screen(t("search.nothing", query=query))
+    lines = [t("search.header", query=query, count=len(hits))]
+    builder = InlineKeyboardBuilder()
+    for number, hit in enumerate(hits, start=1):
+        document = hit.document
+        topic = catalog.topics.get(document.topic or "")
+        emoji = topic.emoji if topic else "📘"
+        lines.append(
+            f"{number}. {emoji} <b>{quote(document.title)}</b>\n{_highlight(hit)}"
+        )
+        if topic is not None:
+            section = -1
+            if document.kind == "section":
+                section_id = document.ref.split("/", 1)[1]
+                section = next(
+                    i for i, item in enumerate(topic.sections) if item.id == section_id
+                )
+            builder.button(
+                text=f"{number}. {topic.title.get(t.lang)}"[:60],
+                callback_data=TopicCb(topic=topic.id, section=section),
+            )
+    builder.adjust(1)
+    return Screen(fit(Html("\n\n".join(lines))), builder.as_markup())
+
+
+def _highlight(hit: Hit) -> str:
+    snippet = quote(hit.snippet)
+    for word in sorted(hit.matched, key=len, reverse=True):
+        escaped = quote(word)
+        snippet = Html(snippet.replace(escaped, f"\x00{escaped}\x01"))
+    return snippet.replace("\x00", "<b>").replace("\x01", "</b>")
+
+
+def sources_screens(catalog: Catalog, t: Translator) -> list[Screen]:
+    lang = t.lang
+    seeds = [s for s in catalog.sources.values() if s.kind == "seed"]
+    public = [s for s in catalog.sources.values() if s.kind == "public"]
+    lines = [t("sources.header")]
+    for source in seeds:
+        symbol = f" ({quote(source.symbol)})" if source.symbol else ""
+        lines.append(f"📄 <b>{quote(source.short.get(lang))}</b>{symbol}\n{quote(source.title.get(lang))}")
+    lines.append(t("sources.public_header"))
+    for source in public:
+        symbol = f" — {quote(source.symbol)}" if source.symbol else ""
+        lines.append(f"• {quote(source.title.get(lang))}{symbol}")
+    return [Screen(page) for page in paginate(lines)]
+
+
+def language_screen(t: Translator) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for lang in LANGS:
+        mark = "✓ " if lang == t.lang else ""
+        builder.button(text=f"{mark}{LANGUAGE_NAMES[lang]}", callback_data=LanguageCb(lang=lang))
+    return Screen(t("language.choose"), builder.as_markup())
+
+
+def paginate(blocks: list[str], budget: int = MESSAGE_BUDGET) -> list[Html]:
+    """Join blocks with blank lines into as few messages as fit Telegram's limit."""
+    pages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) > budget and current:
+            pages.append(current)
+            candidate = block
+        current = candidate
+    if current:
+        pages.append(current)
+    return [fit(Html(page)) for page in pages]
+
+
+def fit(text: Html, budget: int = MESSAGE_BUDGET) -> Html:
+    """Cut a too-long message at a line break (never inside a tag: lines are closed blocks)."""
+    if len(text) <= budget:
+        return text
+    cut = text.rfind("\n", 0, budget - 1)
+    return Html(text[: cut if cut > 0 else budget - 1] + "\n…")

@@ -1,0 +1,28 @@
+"""Routers, each built fresh by its module's ``setup()`` (a Router can be attached only once)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import (
+    content,
+    errors,
+    fallback,
+    language,
+    membership,
+    search,
+    start,
+)
+
+
+def setup_routers() -> list[Router]:
+    # Order matters: specific handlers first, the catch-all fallback last.
+    return [
+        errors.setup(),
+        membership.setup(),
+        start.setup(),
+        language.setup(),
+        content.setup(),
+        search.setup(),
+        fallback.setup(),
+    ]

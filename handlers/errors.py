@@ -1,0 +1,57 @@
+"""One place where exceptions become replies (or deliberate silence) and log lines."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramForbiddenError, TelegramMigrateToChat
+from aiogram.types import ErrorEvent
+
+from bot.i18n import Translator
+from bot.services.profiles import Profiles
+
+log = logging.getLogger(__name__)
+
+
+def _chat_id(event: ErrorEvent) -> int | None:
+    update = event.update
+    if update.message is not None:
+        return update.message.chat.id
+    if update.callback_query is not None and update.callback_query.message is not None:
+        return update.callback_query.message.chat.id
+    if update.my_chat_member is not None:
+        return update.my_chat_member.chat.id
+    return None
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.errors()
+    async def on_error(
+        event: ErrorEvent, bot: Bot, profiles: Profiles, t: Translator | None = None
+    ) -> None:
+        error = event.exception
+        chat_id = _chat_id(event)
+        if isinstance(error, TelegramForbiddenError) and chat_id is not None:
+            # Blocked by the user or kicked: nobody to answer; stop writing to this chat.
+            log.info("chat %s is unreachable (%s); marking inactive", chat_id, error.message)
+            await profiles.set_active(chat_id, False)
+            return
+        if isinstance(error, TelegramMigrateToChat) and chat_id is not None:
+            await profiles.migrate(chat_id, error.migrate_to_chat_id)
+            return
+        log.exception("update %s failed", event.update.update_id, exc_info=error)
+        query = event.update.callback_query
+        if t is None:
+            return
+        try:
+            if query is not None:
+                await query.answer(t.plain("errors.generic"), show_alert=True)
+            elif chat_id is not None and event.update.message is not None:
+                await bot.send_message(chat_id, t("errors.generic"))
+        except Exception:  # the polite reply is best effort; the original error is logged
+            log.warning("could not tell chat %s about the error", chat_id, exc_info=True)
+
+    return router

@@ -1,0 +1,55 @@
+"""What no other handler took: a short, clear reply, or a deliberate silence.
+
+- an unknown command (for this bot) → a hint to /help, in private chats and groups;
+- a command addressed to another bot (/help@other_bot) → silence: it is not for us;
+- stickers, photos, voice... in a private chat → "send text"; in groups → silence;
+- a button nobody handles (stale or forged callback data) → "this button has expired";
+- edited messages and channel posts → silence: re-answering an edit would duplicate replies,
+  and the bot does not serve channels.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import Translator
+
+log = logging.getLogger(__name__)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(F.text.startswith("/"))
+    async def on_unknown_command(message: Message, bot: Bot, t: Translator) -> None:
+        assert message.text is not None
+        command = message.text.split(maxsplit=1)[0]
+        _, _, mention = command.partition("@")
+        me = await bot.me()
+        if mention and mention.lower() != (me.username or "").lower():
+            return
+        await message.answer(t("errors.unknown_command", command=command[:64]))
+
+    @router.message(F.chat.type == "private", ~F.text)
+    async def on_private_non_text(message: Message, t: Translator) -> None:
+        if message.content_type in {"migrate_to_chat_id", "migrate_from_chat_id"}:
+            return
+        await message.answer(t("errors.text_only"))
+
+    @router.callback_query()
+    async def on_stale_button(query: CallbackQuery, t: Translator) -> None:
+        log.info("unhandled callback data %r", query.data)
+        await query.answer(t.plain("errors.button_expired"), show_alert=True)
+
+    @router.edited_message()
+    async def on_edited(message: Message) -> None:
+        log.debug("ignoring edit of message %s in chat %s", message.message_id, message.chat.id)
+
+    @router.channel_post()
+    async def on_channel_post(message: Message) -> None:
+        log.debug("ignoring channel post in %s", message.chat.id)
+
+    return router

@@ -1,0 +1,42 @@
+"""/search <text>, and plain text in a private chat (in groups, chatter is not for the bot)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot import commands, views
+from bot.i18n import Translator
+from bot.replies import send
+from bot.services.library import Library
+
+QUERY_MAX = 200
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    async def run_search(message: Message, query: str, t: Translator, library: Library) -> None:
+        query = query.strip()
+        if not query:
+            await message.answer(t("search.usage"))
+            return
+        if len(query) > QUERY_MAX:
+            await message.answer(t("search.too_long", limit=QUERY_MAX))
+            return
+        hits = library.search(query, t.lang)
+        await send(message, views.search_screen(library.catalog, t, query, hits))
+
+    @router.message(Command(commands.SEARCH.name))
+    async def cmd_search(
+        message: Message, command: CommandObject, t: Translator, library: Library
+    ) -> None:
+        await run_search(message, command.args or "", t, library)
+
+    @router.message(F.chat.type == "private", F.text, ~F.text.startswith("/"))
+    async def on_private_text(message: Message, t: Translator, library: Library) -> None:
+        assert message.text is not None
+        await run_search(message, message.text, t, library)
+
+    return router

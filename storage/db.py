@@ -1,0 +1,69 @@
+"""One aiosqlite connection for the whole bot, migrated by ``PRAGMA user_version``.
+
+aiosqlite runs every statement on one worker thread, so a single connection serialises writes
+without extra locks; WAL lets readers proceed during a write. Each repository method is one
+statement or one short transaction, never held across a Telegram call.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from storage.migrations import MIGRATIONS
+
+
+class StorageError(Exception):
+    """A database that cannot be opened or that is newer than this code."""
+
+
+async def open_database(path: Path | str) -> aiosqlite.Connection:
+    """Open (creating if needed), configure and migrate the database at ``path``."""
+    if str(path) != ":memory:":
+        path = Path(path)
+        if not path.parent.exists():
+            raise StorageError(
+                f"database directory {path.parent} does not exist: create it or set DATABASE_PATH"
+            )
+    try:
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+    except sqlite3.Error as error:
+        raise StorageError(f"cannot open database {path}: {error}") from error
+    try:
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await migrate(connection)
+    except sqlite3.Error as error:
+        await connection.close()
+        raise StorageError(f"cannot use database {path}: {error}") from error
+    except StorageError:
+        await connection.close()
+        raise
+    return connection
+
+
+async def schema_version(connection: aiosqlite.Connection) -> int:
+    async with connection.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def migrate(connection: aiosqlite.Connection) -> None:
+    current = await schema_version(connection)
+    if current > len(MIGRATIONS):
+        raise StorageError(
+            f"database schema version {current} is newer than this bot knows ({len(MIGRATIONS)}):"
+            " refusing to start; upgrade the bot or restore a matching backup"
+        )
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # executescript commits first; the version bump rides in the same script so a crash
+        # between the two cannot leave a half-applied migration marked as done.
+        await connection.executescript(
+            f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
+        )

@@ -1,0 +1,61 @@
+"""Users: the language they chose, and the one their Telegram app reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from content.models import LANGS, Lang
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    language: Lang | None  # chosen with /language; None until then
+    telegram_language: str | None
+
+
+class UserRepository:
+    def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
+        self._db = db
+        self._now = now
+
+    async def seen(self, user_id: int, telegram_language: str | None) -> User:
+        stamp = self._now().isoformat()
+        async with self._db.execute(
+            """
+            INSERT INTO users (id, telegram_language, created_at, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                telegram_language = excluded.telegram_language, updated_at = excluded.updated_at
+            WHERE users.telegram_language IS NOT excluded.telegram_language
+            RETURNING *
+            """,
+            (user_id, telegram_language, stamp, stamp),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            async with self._db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        language = row["language"]
+        return User(
+            id=row["id"],
+            language=language if language in LANGS else None,
+            telegram_language=row["telegram_language"],
+        )
+
+    async def set_language(self, user_id: int, language: Lang) -> None:
+        await self._db.execute(
+            "UPDATE users SET language = ?, updated_at = ? WHERE id = ?",
+            (language, self._now().isoformat(), user_id),
+        )
+
+    async def count_by_language(self) -> dict[str, int]:
+        async with self._db.execute(
+            "SELECT COALESCE(language, telegram_language, '-') AS lang, COUNT(*) FROM users"
+            " GROUP BY lang"
+        ) as cursor:
+            return {row[0]: row[1] async for row in cursor}

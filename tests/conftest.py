@@ -1,0 +1,68 @@
+"""Fixtures: a fake clock, the offline Telegram, and the real dispatcher wired to both."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.offline.session import FakeSession
+from bot.offline.telegram import FakeTelegram
+from bot.offline.world import World
+from content.loader import DATA_DIR, Catalog, load_catalog
+
+START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """A small, stable content fixture with the real interface strings.
+
+    Immutable data: loading it once is safe; every test still gets a fresh dispatcher and DB.
+    The shipped content has its own tests (tests/test_shipped_content.py).
+    """
+    return load_catalog(FIXTURE_CONTENT, ui_root=DATA_DIR / "ui")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, bot_token=None, bot_admin_ids=frozenset({424242}))
+
+
+@pytest.fixture
+def telegram(clock: FakeClock) -> FakeTelegram:
+    return FakeTelegram(clock)
+
+
+@pytest.fixture
+async def services(
+    settings: Settings, clock: FakeClock, catalog: Catalog
+) -> AsyncIterator[Services]:
+    services = await create_services(
+        settings, clock, catalog=catalog, database_path=":memory:", rng=random.Random(7)
+    )
+    yield services
+    await services.close()
+
+
+@pytest.fixture
+async def world(telegram: FakeTelegram, services: Services) -> AsyncIterator[World]:
+    bot = create_bot(telegram.token, "http://offline", session=FakeSession(telegram))
+    dispatcher = create_dispatcher(services)
+    world = World(telegram, bot, dispatcher)
+    yield world
+    unanswered = [query for query, answered in telegram.open_callbacks.items() if not answered]
+    assert not unanswered, f"callback queries left unanswered: {unanswered}"
+    assert not telegram.violations, f"Telegram limits violated: {telegram.violations}"
