@@ -6,14 +6,14 @@ below fits; tests/test_callbacks.py packs the longest possible values to prove i
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
 from content.models import Lang
 
 
-class MenuAction(str, Enum):
+class MenuAction(StrEnum):
     TOPICS = "topics"
     FACT = "fact"
     TIMELINE = "timeline"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -82,7 +82,7 @@ class SearchIndex:
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
         lengths: list[float] = []
         for number, document in enumerate(documents):
-            weights: Counter[str] = Counter()
+            weights: dict[str, float] = defaultdict(float)
             for term in stems(document.title, lang):
                 weights[term] += 3.0
             for term in stems(document.text, lang):
@@ -113,7 +113,7 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = 5) -> list[Hit]:
         query_terms = list(dict.fromkeys(stems(query, self.lang)))[:MAX_QUERY_WORDS]
-        scores: Counter[int] = Counter()
+        scores: dict[int, float] = defaultdict(float)
         coverage: dict[int, set[str]] = defaultdict(set)
         matched_terms: set[str] = set()
         for query_term in query_terms:
@@ -166,20 +166,20 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
                 f"{topic.summary.get(lang)} {keywords}".strip(),
             )
         )
-        for section in topic.sections:
-            documents.append(
-                Document(
-                    "section",
-                    f"{topic.id}/{section.id}",
-                    topic.id,
-                    section.title.get(lang),
-                    section.body.get(lang),
-                )
+        documents += [
+            Document(
+                "section",
+                f"{topic.id}/{section.id}",
+                topic.id,
+                section.title.get(lang),
+                section.body.get(lang),
             )
-        for fact in topic.facts:
-            documents.append(
-                Document("fact", fact.id, topic.id, topic.title.get(lang), fact.text.get(lang))
-            )
+            for section in topic.sections
+        ]
+        documents += [
+            Document("fact", fact.id, topic.id, topic.title.get(lang), fact.text.get(lang))
+            for fact in topic.facts
+        ]
     for term in catalog.glossary:
         abbr = term.abbr.get(lang) if term.abbr else ""
         note = term.note.get(lang) if term.note else ""

@@ -6,6 +6,7 @@ the result. Every piece of content or user text goes through ``quote`` here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,7 +61,7 @@ def start_screen(t: Translator, name: str) -> Screen:
 
 
 def help_screen(t: Translator, where: Where) -> Screen:
-    lines = [t("help.header")]
+    lines: list[str] = [t("help.header")]
     lines += [
         Html(f"/{command.name} — {t(command.description_key)}") for command in commands_for(where)
     ]
@@ -175,7 +176,7 @@ def timeline_screen(catalog: Catalog, t: Translator, page: int) -> Screen:
     pages = max(1, -(-len(events) // TIMELINE_PAGE))
     page = min(max(page, 0), pages - 1)
     chunk = events[page * TIMELINE_PAGE : (page + 1) * TIMELINE_PAGE]
-    lines = [t("timeline.header", page=page + 1, pages=pages)]
+    lines: list[str] = [t("timeline.header", page=page + 1, pages=pages)]
     lines += [_event_line(event, t.lang) for event in chunk]
     if not chunk:
         lines.append(t("timeline.empty"))
@@ -215,7 +216,7 @@ def glossary_screen(catalog: Catalog, t: Translator, page: int) -> Screen:
     pages = max(1, -(-len(terms) // GLOSSARY_PAGE))
     page = min(max(page, 0), pages - 1)
     chunk = terms[page * GLOSSARY_PAGE : (page + 1) * GLOSSARY_PAGE]
-    lines = [t("glossary.header", page=page + 1, pages=pages)]
+    lines: list[str] = [t("glossary.header", page=page + 1, pages=pages)]
     lines += [_term_block(term, t.lang) for term in chunk] or [t("glossary.empty")]
     return Screen(Html("\n\n".join(lines)), _pager(page, pages, lambda p: GlossaryCb(page=p)))
 
@@ -230,22 +231,18 @@ def glossary_lookup_screen(t: Translator, query: str, terms: list[GlossaryTerm])
 def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) -> Screen:
     if not hits:
         return Screen(t("search.nothing", query=query))
-    lines = [t("search.header", query=query, count=len(hits))]
+    lines: list[str] = [t("search.header", query=query, count=len(hits))]
     builder = InlineKeyboardBuilder()
     for number, hit in enumerate(hits, start=1):
         document = hit.document
         topic = catalog.topics.get(document.topic or "")
         emoji = topic.emoji if topic else "📘"
-        lines.append(
-            f"{number}. {emoji} <b>{quote(document.title)}</b>\n{_highlight(hit)}"
-        )
+        lines.append(f"{number}. {emoji} <b>{quote(document.title)}</b>\n{_highlight(hit)}")
         if topic is not None:
             section = -1
             if document.kind == "section":
                 section_id = document.ref.split("/", 1)[1]
-                section = next(
-                    i for i, item in enumerate(topic.sections) if item.id == section_id
-                )
+                section = next(i for i, item in enumerate(topic.sections) if item.id == section_id)
             builder.button(
                 text=f"{number}. {topic.title.get(t.lang)}"[:60],
                 callback_data=TopicCb(topic=topic.id, section=section),
@@ -266,10 +263,12 @@ def sources_screens(catalog: Catalog, t: Translator) -> list[Screen]:
     lang = t.lang
     seeds = [s for s in catalog.sources.values() if s.kind == "seed"]
     public = [s for s in catalog.sources.values() if s.kind == "public"]
-    lines = [t("sources.header")]
+    lines: list[str] = [t("sources.header")]
     for source in seeds:
         symbol = f" ({quote(source.symbol)})" if source.symbol else ""
-        lines.append(f"📄 <b>{quote(source.short.get(lang))}</b>{symbol}\n{quote(source.title.get(lang))}")
+        lines.append(
+            f"📄 <b>{quote(source.short.get(lang))}</b>{symbol}\n{quote(source.title.get(lang))}"
+        )
     lines.append(t("sources.public_header"))
     for source in public:
         symbol = f" — {quote(source.symbol)}" if source.symbol else ""
@@ -285,7 +284,7 @@ def language_screen(t: Translator) -> Screen:
     return Screen(t("language.choose"), builder.as_markup())
 
 
-def paginate(blocks: list[str], budget: int = MESSAGE_BUDGET) -> list[Html]:
+def paginate(blocks: Sequence[str], budget: int = MESSAGE_BUDGET) -> list[Html]:
     """Join blocks with blank lines into as few messages as fit Telegram's limit."""
     pages: list[str] = []
     current = ""

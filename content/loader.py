@@ -51,10 +51,17 @@ CALLBACK_ANSWER_MAX = 200
 
 # Figures the sources disagree on (FACTS.md C-01, C-02, C-03): a question whose right answer is
 # one of them must name whose figure it is, in the question itself.
-DISPUTED_FIGURE = re.compile(r"(?<![\d.,])(468|456|500|1[\s\u00a0.,]?216|1[\s\u00a0.,]?4[01]0)(?![\d])")
+DISPUTED_FIGURE = re.compile(
+    r"(?<![\d.,])(468|456|500|1[\s\u00a0.,]?216|1[\s\u00a0.,]?4[01]0)(?![\d])"
+)
 ATTRIBUTION = {
-    "ru": re.compile(r"по данным|официальн|согласно|по оценк|по словам|документ|в докладе|в обращении|рабоч", re.I),
-    "en": re.compile(r"according to|official|figure|estimate|document|working paper|appeal|cites?", re.I),
+    "ru": re.compile(
+        r"по данным|официальн|согласно|по оценк|по словам|документ|в докладе|в обращении|рабоч",
+        re.I,
+    ),
+    "en": re.compile(
+        r"according to|official|figure|estimate|document|working paper|appeal|cites?", re.I
+    ),
     "kk": re.compile(r"дерек|ресми|сәйкес|құжат|бағалау|үндеу", re.I),
 }
 
@@ -224,9 +231,7 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
     checks.unique("topic", ((path, t.id) for path, t in topics_with_paths))
     for path, topic in topics_with_paths:
         checks.topic(path, topic)
-    checks.unique(
-        "fact", ((path, f.id) for path, topic in topics_with_paths for f in topic.facts)
-    )
+    checks.unique("fact", ((path, f.id) for path, topic in topics_with_paths for f in topic.facts))
     checks.unique("term", ((glossary_path, term.id) for term in glossary))
     for term in glossary:
         checks.reference(glossary_path, f"term[{term.id}].topic", term.topic)
@@ -251,7 +256,9 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
 
 
 class _Checks:
-    def __init__(self, collector: _Collector, sources: dict[str, Source], topics: set[str]) -> None:
+    def __init__(
+        self, collector: _Collector, sources: dict[str, Source], topics: set[str]
+    ) -> None:
         self.collector = collector
         self.sources = sources
         self.topics = topics
@@ -260,7 +267,9 @@ class _Checks:
         seen: dict[str, Path] = {}
         for path, ident in pairs:
             if ident in seen:
-                self.collector.add(path, f"{kind}[{ident}]", f"duplicate id (also in {seen[ident].name})")
+                self.collector.add(
+                    path, f"{kind}[{ident}]", f"duplicate id (also in {seen[ident].name})"
+                )
             seen[ident] = path
 
     def reference(self, path: Path, key: str, topic_id: str | None) -> None:
@@ -314,12 +323,16 @@ class _Checks:
         self.citations(path, key, question.cite)
         self.length(path, f"{key}.text", question.text, POLL_QUESTION_MAX - QUESTION_PREFIX_ROOM)
         for lang in LANGS:
-            if question.explanation.has(lang) and all(c.source in self.sources for c in question.cite):
+            if question.explanation.has(lang) and all(
+                c.source in self.sources for c in question.cite
+            ):
                 sent = poll_explanation(question, self.sources, lang)
                 where = f"{key}.explanation.{lang}"
                 if len(sent) > POLL_EXPLANATION_MAX:
                     self.collector.add(
-                        path, where, f"{len(sent)} chars with the source line > {POLL_EXPLANATION_MAX}"
+                        path,
+                        where,
+                        f"{len(sent)} chars with the source line > {POLL_EXPLANATION_MAX}",
                     )
                 if sent.count("\n") > POLL_EXPLANATION_MAX_LINE_FEEDS:
                     self.collector.add(path, where, "more than 2 line feeds with the source line")
@@ -329,7 +342,9 @@ class _Checks:
             for index, option in enumerate(options):
                 if not 1 <= len(option.strip()) <= POLL_OPTION_MAX or option != option.strip():
                     self.collector.add(
-                        path, f"{key}.options.{lang}[{index}]", "option must be 1-100 trimmed chars"
+                        path,
+                        f"{key}.options.{lang}[{index}]",
+                        "option must be 1-100 trimmed chars",
                     )
             if len({option.casefold() for option in options}) != len(options):
                 self.collector.add(path, f"{key}.options.{lang}", "options must be unique")

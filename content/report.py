@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+
+from pydantic import BaseModel
 
 from content.loader import Catalog, iter_texts
 from content.models import LANGS, Lang
@@ -10,7 +13,7 @@ from content.models import LANGS, Lang
 
 def content_report(catalog: Catalog) -> str:
     lines: list[str] = []
-    groups = {
+    groups: dict[str, Sequence[BaseModel]] = {
         "topics": list(catalog.topics.values()),
         "sections": [s for t in catalog.topics.values() for s in t.sections],
         "facts": list(catalog.facts.values()),
@@ -44,14 +47,20 @@ def content_report(catalog: Catalog) -> str:
         by_topic = Counter(q.topic for q in questions)
         by_difficulty = Counter(q.difficulty for q in questions)
         lines.append("")
-        lines.append("quiz questions by topic: " + ", ".join(f"{k} {v}" for k, v in sorted(by_topic.items())))
+        lines.append(
+            "quiz questions by topic: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(by_topic.items()))
+        )
         lines.append(
             "quiz questions by difficulty: "
             + ", ".join(f"{k}: {v}" for k, v in sorted(by_difficulty.items()))
         )
     lines.append("")
     if fallbacks:
-        lines.append(f"kk falls back to ru for {len(fallbacks)} item(s) and {ui_missing} interface string(s)")
+        lines.append(
+            f"kk falls back to ru for {len(fallbacks)} item(s)"
+            f" and {ui_missing} interface string(s)"
+        )
     else:
         lines.append("kk complete: no fallback to ru")
     return "\n".join(lines)

@@ -89,7 +89,9 @@ def setup() -> Router:
         if len(query) > GLOSSARY_QUERY_MAX:
             await message.answer(t("glossary.too_long", limit=GLOSSARY_QUERY_MAX))
             return
-        await send(message, views.glossary_lookup_screen(t, query, library.glossary(query, t.lang)))
+        await send(
+            message, views.glossary_lookup_screen(t, query, library.glossary(query, t.lang))
+        )
 
     @router.callback_query(MenuCb.filter(F.action == MenuAction.GLOSSARY))
     @router.callback_query(GlossaryCb.filter())

@@ -81,7 +81,7 @@ class ChatRepository:
 
     async def _update(self, chat_id: int, column: str, value: object) -> None:
         await self._db.execute(
-            f"UPDATE chats SET {column} = ?, updated_at = ? WHERE id = ?",  # noqa: S608 (fixed column names)
+            f"UPDATE chats SET {column} = ?, updated_at = ? WHERE id = ?",
             (value, self._now().isoformat(), chat_id),
         )
 
@@ -103,7 +103,7 @@ class ChatRepository:
             )
             for table, column in CHAT_ID_COLUMNS:
                 await self._db.execute(
-                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
+                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",
                     (new_id, old_id),
                 )
             await self._db.execute("DELETE FROM chats WHERE id = ?", (old_id,))

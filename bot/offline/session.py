@@ -31,7 +31,7 @@ class FakeSession(BaseSession):
         self,
         bot: Bot,
         method: TelegramMethod[TelegramType],
-        timeout: int | None = None,
+        timeout: int | None = None,  # noqa: ASYNC109 (signature of aiogram BaseSession)
     ) -> TelegramType:
         files: dict[str, InputFile] = {}
         params: dict[str, str] = {}
@@ -52,7 +52,7 @@ class FakeSession(BaseSession):
         self,
         url: str,
         headers: dict[str, Any] | None = None,
-        timeout: int = 30,
+        timeout: int = 30,  # noqa: ASYNC109 (signature of aiogram BaseSession)
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:

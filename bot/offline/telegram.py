@@ -139,7 +139,7 @@ class FakeTelegram:
         limits: RateLimits | None = None,
     ) -> None:
         self.clock = clock
-        self.bot_user = {
+        self.bot_user: dict[str, Any] = {
             "id": bot_id,
             "is_bot": True,
             "first_name": "NWFZ bot",
@@ -164,7 +164,9 @@ class FakeTelegram:
         self.updates: deque[dict[str, Any]] = deque()
         self.webhook_url: str | None = None
         self._failures: list[tuple[str | None, TelegramError, int]] = []
-        self._message_ids: dict[int, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
+        self._message_ids: dict[int, itertools.count[int]] = defaultdict(
+            lambda: itertools.count(1)
+        )
         self._poll_ids = itertools.count(5_000_000_000_000_000_001)
         self._update_ids = itertools.count(1)
         self._sent_overall: deque[datetime] = deque()
@@ -469,7 +471,9 @@ class FakeTelegram:
         self._limit(len(commands) <= 100, "too many commands")
         for command in commands:
             name, description = command.get("command", ""), command.get("description", "")
-            valid_name = 1 <= len(name) <= 32 and all(c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in name)
+            valid_name = 1 <= len(name) <= 32 and all(
+                c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in name
+            )
             self._limit(valid_name, "BOT_COMMAND_INVALID")
             self._limit(1 <= len(description) <= 256, "BOT_COMMAND_DESCRIPTION_INVALID")
         scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
@@ -542,7 +546,10 @@ class FakeTelegram:
 
     def on_sendPoll(self, params: dict[str, Any]) -> dict[str, Any]:
         question = self._parsed(
-            params.get("question"), params.get("question_parse_mode"), POLL_QUESTION_MAX, "poll question"
+            params.get("question"),
+            params.get("question_parse_mode"),
+            POLL_QUESTION_MAX,
+            "poll question",
         )
         self._limit(bool(question), "poll question must be non-empty")
         options_raw = params.get("options") or []
@@ -612,7 +619,9 @@ class FakeTelegram:
         self._limit(key in files, "there is no document in the request")
         caption = params.get("caption")
         if caption is not None:
-            caption = self._parsed(caption, params.get("parse_mode"), CAPTION_MAX, "message caption")
+            caption = self._parsed(
+                caption, params.get("parse_mode"), CAPTION_MAX, "message caption"
+            )
         markup = self._markup(params.get("reply_markup"))
         message = self._store(
             int(params["chat_id"]), document=files[key], caption=caption, reply_markup=markup
@@ -627,7 +636,9 @@ class FakeTelegram:
         self._limit(len(data) <= 10 * 1024 * 1024, "PHOTO_INVALID_DIMENSIONS")
         caption = params.get("caption")
         if caption is not None:
-            caption = self._parsed(caption, params.get("parse_mode"), CAPTION_MAX, "message caption")
+            caption = self._parsed(
+                caption, params.get("parse_mode"), CAPTION_MAX, "message caption"
+            )
         markup = self._markup(params.get("reply_markup"))
         message = self._store(
             int(params["chat_id"]), photo=data, caption=caption, reply_markup=markup
@@ -641,26 +652,22 @@ class FakeTelegram:
         participant = self.members[chat_id].get(user_id)
         if participant is None:
             raise bad_request("user not found")
+        if participant.status == "left":
+            return {"status": "left", "user": participant.user}
+        if participant.status == "kicked":
+            return {"status": "kicked", "user": participant.user, "until_date": 0}
         user = User.model_validate(participant.user)
+        member: ChatMemberOwner | ChatMemberAdministrator | ChatMemberMember
         if participant.status == "creator":
-            member: Any = ChatMemberOwner(user=user, is_anonymous=False)
+            member = ChatMemberOwner(user=user, is_anonymous=False)
         elif participant.status == "administrator":
-            member = ChatMemberAdministrator(
-                user=user, can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
-                can_promote_members=False, can_change_info=True, can_invite_users=True,
-                can_post_stories=False, can_edit_stories=False, can_delete_stories=False,
-            )  # fmt: skip
+            member = ChatMemberAdministrator.model_validate(
+                {"user": user, **administrator_rights()}
+            )
         else:
             member = ChatMemberMember(user=user)
-            dumped = member.model_dump(mode="json", by_alias=True, exclude_none=True)
-            dumped["status"] = participant.status if participant.status != "member" else "member"
-            if participant.status == "left":
-                return {"status": "left", "user": participant.user}
-            if participant.status == "kicked":
-                return {"status": "kicked", "user": participant.user, "until_date": 0}
-            return dumped
-        return member.model_dump(mode="json", by_alias=True, exclude_none=True)
+        dumped: dict[str, Any] = member.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dumped
 
     def on_answerInlineQuery(self, params: dict[str, Any]) -> bool:
         results = params.get("results") or []
@@ -673,10 +680,21 @@ class FakeTelegram:
         for result in results:
             content = result.get("input_message_content") or {}
             if "message_text" in content:
-                self._parsed(content["message_text"], content.get("parse_mode"), MESSAGE_MAX, "message")
+                self._parsed(
+                    content["message_text"], content.get("parse_mode"), MESSAGE_MAX, "message"
+                )
             self._markup(result.get("reply_markup"))
         self.inline_answers[params["inline_query_id"]] = results
         return True
+
+
+def administrator_rights() -> dict[str, bool]:
+    """Every required flag of an administrator (the set grows with each Bot API version)."""
+    return {
+        name: name.startswith("can_manage") or name in {"can_delete_messages", "can_invite_users"}
+        for name, info in ChatMemberAdministrator.model_fields.items()
+        if info.is_required() and name not in {"user", "status"}
+    }
 
 
 def _decode(key: str, value: str) -> Any:

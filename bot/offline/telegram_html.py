@@ -75,7 +75,9 @@ def parse_html(text: str) -> str:
             raise HtmlParseError(f"Unclosed start tag at byte offset {offset}")
         attributes = _attributes(text[name_match.end() : end], name, offset)
         if name == "span" and attributes.get("class") != "tg-spoiler":
-            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+            raise HtmlParseError(
+                f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
+            )
         self_closing = text[end - 1] == "/"
         if not self_closing:
             stack.append(name)
@@ -95,7 +97,9 @@ def _attributes(raw: str, tag: str, offset: int) -> dict[str, str]:
             raise HtmlParseError(f"Unexpected end of name token at byte offset {offset}")
         name, assignment, value = match.group(1), match.group(2), match.group(3)
         if not name:
-            raise HtmlParseError(f'Empty attribute name in the tag "{tag}" at byte offset {offset}')
+            raise HtmlParseError(
+                f'Empty attribute name in the tag "{tag}" at byte offset {offset}'
+            )
         if assignment is None:
             raise HtmlParseError(
                 f'Expected equal sign in declaration of an attribute of the tag "{tag}" '

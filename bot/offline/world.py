@@ -18,23 +18,32 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
-from bot.offline.telegram import FakeTelegram, Request, StoredMessage
+from bot.offline.telegram import FakeTelegram, Request, StoredMessage, administrator_rights
 
-GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}  # fmt: skip
+GROUP_ANONYMOUS_BOT = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 
 
 class NoSuchButton(LookupError):
     pass
 
 
-@dataclass
+@dataclass(eq=False)  # identity semantics: actors are dict keys in World.group()
 class Actor:
     world: World
     user: dict[str, Any]
     private: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.private = {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}  # fmt: skip
+        self.private = {
+            "id": self.user["id"],
+            "type": "private",
+            "first_name": self.user["first_name"],
+        }
         self.world.telegram.add_chat(self.private)
 
     @property
@@ -69,9 +78,14 @@ class Actor:
 
     async def send_sticker(self, chat: dict[str, Any] | None = None) -> list[Request]:
         sticker = {
-            "file_id": "sticker-1", "file_unique_id": "usticker-1", "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False,
-        }  # fmt: skip
+            "file_id": "sticker-1",
+            "file_unique_id": "usticker-1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         return await self.world.feed({"message": self._message(chat, sticker=sticker)})
 
     async def send_photo(self, chat: dict[str, Any] | None = None) -> list[Request]:
@@ -79,7 +93,9 @@ class Actor:
         return await self.world.feed({"message": self._message(chat, photo=photo)})
 
     async def edit(self, text: str, chat: dict[str, Any] | None = None) -> list[Request]:
-        message = self._message(chat, text=text, edit_date=int(self.world.telegram.clock.now().timestamp()))  # fmt: skip
+        message = self._message(
+            chat, text=text, edit_date=int(self.world.telegram.clock.now().timestamp())
+        )
         return await self.world.feed({"edited_message": message})
 
     async def tap(
@@ -169,7 +185,11 @@ class World:
         return next(self.telegram._message_ids[chat_id])
 
     def user(self, first_name: str, language_code: str | None = "ru") -> Actor:
-        user: dict[str, Any] = {"id": next(self._user_ids), "is_bot": False, "first_name": first_name}
+        user: dict[str, Any] = {
+            "id": next(self._user_ids),
+            "is_bot": False,
+            "first_name": first_name,
+        }
         if language_code is not None:
             user["language_code"] = language_code
         return Actor(self, user)
@@ -192,7 +212,11 @@ class World:
         return chat
 
     def channel(self, title: str) -> dict[str, Any]:
-        chat = {"id": -(1_000_000_000_000 + next(self._chat_ids)), "type": "channel", "title": title}
+        chat = {
+            "id": -(1_000_000_000_000 + next(self._chat_ids)),
+            "type": "channel",
+            "title": title,
+        }
         self.telegram.add_chat(chat)
         return chat
 
@@ -239,7 +263,11 @@ class World:
 
     async def migrate(self, chat: dict[str, Any], by: Actor) -> dict[str, Any]:
         """Telegram upgrades a group to a supergroup: the old id stops working."""
-        new_chat = {"id": -(1_000_000_000_000 + -chat["id"]), "type": "supergroup", "title": chat["title"]}  # fmt: skip
+        new_chat = {
+            "id": -(1_000_000_000_000 + -chat["id"]),
+            "type": "supergroup",
+            "title": chat["title"],
+        }
         self.telegram.add_chat(new_chat)
         self.telegram.members[new_chat["id"]] = dict(self.telegram.members[chat["id"]])
         self.telegram.migrated[chat["id"]] = new_chat["id"]
@@ -252,10 +280,5 @@ def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
     if status == "kicked":
         member["until_date"] = 0
     if status == "administrator":
-        member.update(
-            can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-            can_delete_messages=True, can_manage_video_chats=True, can_restrict_members=True,
-            can_promote_members=False, can_change_info=True, can_invite_users=True,
-            can_post_stories=False, can_edit_stories=False, can_delete_stories=False,
-        )  # fmt: skip
+        member.update(administrator_rights())
     return member

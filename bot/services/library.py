@@ -32,12 +32,16 @@ class Library:
         return self.indexes[lang].search(query, limit)
 
     def glossary(self, query: str, lang: Lang) -> list[GlossaryTerm]:
-        """Terms whose abbreviation or name matches, in any language (exact abbreviations first)."""
+        """Terms whose abbreviation or name matches in any language; exact abbreviations first."""
         wanted = normalise(query.strip())
         exact: list[GlossaryTerm] = []
         partial: list[GlossaryTerm] = []
         for term in self.catalog.glossary:
-            abbreviations = {normalise(term.abbr.get(code)) for code in ("ru", "en", "kk")} if term.abbr else set()
+            abbreviations = (
+                {normalise(term.abbr.get(code)) for code in ("ru", "en", "kk")}
+                if term.abbr
+                else set()
+            )
             names = " ".join(term.name.get(code) for code in ("ru", "en", "kk"))
             if wanted in abbreviations:
                 exact.append(term)
@@ -46,8 +50,7 @@ class Library:
         if exact or partial:
             return (exact + partial)[:6]
         hits = self.indexes[lang].search(query, limit=3)
-        return [
-            term
-            for hit in hits
-            if hit.document.kind == "term" and (term := self.catalog.term(hit.document.ref))
+        found = [
+            self.catalog.term(hit.document.ref) for hit in hits if hit.document.kind == "term"
         ]
+        return [term for term in found if term is not None]

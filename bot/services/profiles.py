@@ -51,7 +51,11 @@ class Profiles:
 
     async def chat(self, chat_id: int, chat_type: str, title: str | None) -> Chat:
         cached = self._chats.get(chat_id)
-        if cached is not None and cached.active and (cached.type, cached.title) == (chat_type, title):
+        if (
+            cached is not None
+            and cached.active
+            and (cached.type, cached.title) == (chat_type, title)
+        ):
             return cached
         chat = await self.chats.seen(chat_id, chat_type, title)
         self._chats.put(chat_id, chat)
