@@ -161,7 +161,12 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def add(self, path: Path | str, key: str, message: str) -> None:
-        name = str(path.relative_to(self.root)) if isinstance(path, Path) else path
+        if isinstance(path, Path):
+            name = (
+                str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+            )
+        else:
+            name = path
         self.problems.append(Problem(name, key, message))
 
     def read(self, path: Path) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
+from bot.clock import FakeClock
 from bot.offline.telegram import FakeTelegram, Request, StoredMessage, administrator_rights
 
 GROUP_ANONYMOUS_BOT = {
@@ -178,7 +180,9 @@ class World:
         self._user_ids = itertools.count(100001)
         self._chat_ids = itertools.count(1001)
         self.query_ids = itertools.count(1)
-        self._message_ids: dict[int, itertools.count[int]] = {}
+        # A person needs a moment between two taps: tests that click through hundreds of
+        # screens set this so the emulator's 30 msg/s limit sees a human pace.
+        self.pause_between_updates = timedelta(0)
 
     def next_message_id(self, chat_id: int) -> int:
         # Users' messages and the bot's share one sequence per chat, as in Telegram.
@@ -236,6 +240,8 @@ class World:
 
     async def feed(self, update: dict[str, Any]) -> list[Request]:
         """Deliver one update to the dispatcher; return the Bot API calls it caused."""
+        if self.pause_between_updates and isinstance(self.telegram.clock, FakeClock):
+            self.telegram.clock.advance(self.pause_between_updates)
         before = len(self.telegram.requests)
         update = {"update_id": self.telegram.next_update_id(), **update}
         await self.dispatcher.feed_update(

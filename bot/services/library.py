@@ -6,7 +6,7 @@ import random
 
 from bot.search import Hit, SearchIndex, build_indexes, normalise, words
 from content.loader import Catalog
-from content.models import Fact, GlossaryTerm, Lang, Topic
+from content.models import LANGS, Fact, GlossaryTerm, Lang, Topic
 
 
 class Library:
@@ -29,7 +29,15 @@ class Library:
         return self._rng.choice(facts) if facts else None
 
     def search(self, query: str, lang: Lang, limit: int = 5) -> list[Hit]:
-        return self.indexes[lang].search(query, limit)
+        """Search in the user's language; a query in another language (a delegate typing
+        «полигон» with an English interface) falls back to the other indexes."""
+        hits = self.indexes[lang].search(query, limit)
+        for other in LANGS:
+            if hits:
+                break
+            if other != lang:
+                hits = self.indexes[other].search(query, limit)
+        return hits
 
     def glossary(self, query: str, lang: Lang) -> list[GlossaryTerm]:
         """Terms whose abbreviation or name matches in any language; exact abbreviations first."""

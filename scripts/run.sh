@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up (a local .venv) and run the bot: the real bot when BOT_TOKEN is set (in the environment
+# or in .env), otherwise the offline terminal demo. Extra arguments go to `python -m bot`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . >&2
+if [ "$#" -gt 0 ]; then
+  exec .venv/bin/python -m bot "$@"
+fi
+if [ -n "${BOT_TOKEN:-}" ] || grep -qs '^BOT_TOKEN=.\+' .env; then
+  mkdir -p data
+  exec .venv/bin/python -m bot run
+fi
+echo "BOT_TOKEN is not set: starting the offline demo (python -m bot demo)." >&2
+exec .venv/bin/python -m bot demo

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up (a local .venv with the test extras) and run every check CI runs:
+# content validation, ruff (lint + format), strict mypy and the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m bot check-content
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/python -m pytest -n 2 "$@"

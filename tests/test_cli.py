@@ -1,0 +1,54 @@
+"""The command line as a newcomer meets it: the demo, and a clear error without a token."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def run(
+    args: list[str], stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_demo_runs_a_scripted_conversation() -> None:
+    script = (
+        "/start\n#1\n#1\n#2\n:group\n/language\n#2\n/help\n:private\nполигона\n/nonsense\n:quit\n"
+    )
+    result = run(["demo"], stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Hello, You!" in out
+    assert "✏️ (edited) Topics" in out  # the menu button edited the greeting
+    assert "Tests, 1949-1989" in out or "1949" in out
+    assert "Language set: English" in out
+    assert "What I can do" in out
+    assert "Semipalatinsk" in out
+    assert "I don't know the command /nonsense" in out
+    assert "violations" not in out
+
+
+def test_run_without_token_names_the_demo(tmp_path: Path) -> None:
+    result = run(["run"], env={"BOT_TOKEN": ""})
+    assert result.returncode == 2
+    assert "BOT_TOKEN is not set" in result.stderr
+    assert "python -m bot demo" in result.stderr
+
+
+def test_unknown_command_prints_usage() -> None:
+    result = run(["frobnicate"])
+    assert result.returncode == 2
+    assert "usage: python -m bot" in result.stderr

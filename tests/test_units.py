@@ -1,0 +1,91 @@
+"""Small pure pieces: i18n plurals, Telegram HTML, callback data sizes, config."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.callbacks import FactCb, GlossaryCb, LanguageCb, MenuAction, MenuCb, TimelineCb, TopicCb
+from bot.config import Settings
+from bot.i18n import Html, Translator, plural_form, resolve_language
+from bot.offline.telegram_html import HtmlParseError, parse_html
+from content.loader import Catalog
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "form"),
+    [("ru", 1, "one"), ("ru", 2, "few"), ("ru", 5, "many"), ("ru", 21, "one"), ("ru", 11, "many"),
+     ("en", 1, "one"), ("en", 2, "other"), ("kk", 1, "one"), ("kk", 5, "other")],
+)  # fmt: skip
+def test_cldr_plural_forms(lang: str, count: int, form: str) -> None:
+    assert plural_form(lang, count) == form  # type: ignore[arg-type]
+
+
+def test_translator_plurals_and_escaping(catalog: Catalog) -> None:
+    t = Translator(catalog.ui, "ru")
+    assert "5 результатов" in t("search.header", count=5, query="<x>")
+    assert "&lt;x&gt;" in t("search.header", count=5, query="<x>")
+    assert "<b>" in t("search.header", count=1, query=Html("<b>ok</b>"))
+
+
+def test_kk_falls_back_to_ru_per_string(catalog: Catalog) -> None:
+    kk = Translator(catalog.ui, "kk")
+    ru = Translator(catalog.ui, "ru")
+    if not catalog.ui.has("kk", "help.header"):
+        assert kk("help.header") == ru("help.header")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [(None, "ru"), ("kk", "kk"), ("ru-RU", "ru"), ("en-GB", "en"), ("de", "en"), ("uz", "en")],
+)
+def test_language_resolution(code: str | None, expected: str) -> None:
+    assert resolve_language(code, "ru") == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "error"),
+    [
+        ("a < b", 'Unsupported start tag "" at byte offset 2'),
+        ("<foo>x</foo>", 'Unsupported start tag "foo" at byte offset 0'),
+        ("<b>x", "Can't find end tag corresponding to start tag b"),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+        ("<b", "Unclosed start tag at byte offset 0"),
+        ('<span class="x">y</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+        ("ё <b", "Unclosed start tag at byte offset 3"),
+    ],
+)
+def test_telegram_html_errors(html: str, error: str) -> None:
+    with pytest.raises(HtmlParseError, match="^" + error.replace("(", r"\(") + "$"):
+        parse_html(html)
+
+
+def test_telegram_html_plain_text() -> None:
+    assert (
+        parse_html('<b>a</b> &amp; <a href="x">b</a> &lt; &unknown; & c')
+        == "a & b < &unknown; & c"
+    )
+
+
+def test_callback_data_fits_64_bytes_for_the_longest_ids() -> None:
+    longest = "x" * 24  # content/models.py ID_PATTERN allows 24 characters
+    packed = [
+        TopicCb(topic=longest, section=99).pack(),
+        FactCb(topic=longest).pack(),
+        TimelineCb(page=999).pack(),
+        GlossaryCb(page=999).pack(),
+        LanguageCb(lang="kk").pack(),
+        *(MenuCb(action=action).pack() for action in MenuAction),
+    ]
+    assert max(len(data.encode()) for data in packed) <= 64
+
+
+def test_admin_ids_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_ADMIN_IDS", "1, 2 3")
+    assert Settings(_env_file=None).bot_admin_ids == {1, 2, 3}
+
+
+def test_unknown_time_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ValueError, match="unknown IANA time zone"):
+        Settings(_env_file=None)
