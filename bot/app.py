@@ -13,17 +13,21 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import handlers
 from bot import lifecycle
 from bot.clock import Clock
 from bot.config import Settings
 from bot.middlewares import ProfileMiddleware
+from bot.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.services.library import Library
 from bot.services.profiles import Profiles
+from bot.services.quiz import QuizService
 from content.loader import Catalog, load_catalog
 from storage.chats import ChatRepository
 from storage.db import open_database
+from storage.quiz import QuizRepository
 from storage.users import UserRepository
 
 
@@ -35,6 +39,11 @@ class Services:
     catalog: Catalog
     library: Library
     profiles: Profiles
+    limiter: RateLimiter
+    quiz: QuizService
+    # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
+    run_scheduler: bool = True
+    scheduler: AsyncIOScheduler | None = None
 
     async def close(self) -> None:
         await self.db.close()
@@ -53,6 +62,7 @@ async def create_services(
     db = await open_database(database_path or settings.database_path)
     chats = ChatRepository(db, clock.now)
     users = UserRepository(db, clock.now)
+    limiter = RateLimiter(clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -60,12 +70,23 @@ async def create_services(
         catalog=catalog,
         library=Library(catalog, rng),
         profiles=Profiles(chats, users, settings.bot_default_language),
+        limiter=limiter,
+        quiz=QuizService(
+            QuizRepository(db, clock.now), catalog, clock, limiter, settings.bot_timezone, rng
+        ),
     )
 
 
-def create_bot(token: str, api_url: str, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    token: str,
+    api_url: str,
+    session: BaseSession | None = None,
+    limiter: RateLimiter | None = None,
+) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    if limiter is not None:
+        session.middleware(RateLimitMiddleware(limiter))
     # parse_mode goes through DefaultBotProperties: Bot(parse_mode=...) raises on aiogram >= 3.7
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -79,6 +100,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         catalog=services.catalog,
         library=services.library,
         profiles=services.profiles,
+        quiz=services.quiz,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(services.profiles, services.catalog.ui))
     dispatcher.include_routers(*handlers.setup_routers())

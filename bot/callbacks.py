@@ -46,3 +46,39 @@ class GlossaryCb(CallbackData, prefix="gl"):
 
 class LanguageCb(CallbackData, prefix="lang"):
     lang: Lang
+
+
+class QuizMenuCb(CallbackData, prefix="qm"):
+    """Private practice set-up: topic ("" = all), then difficulty (-1 = not chosen yet)."""
+
+    topic: str = ""
+    difficulty: int = -1
+
+
+class QuizAction(StrEnum):
+    AGAIN = "again"
+    REVIEW = "review"
+    MISSED = "missed"
+    JOIN = "join"
+    START = "start"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    TOPIC = "topic"
+    LEVEL = "level"
+    SIZE = "size"
+    SECONDS = "secs"
+    PRIVATE = "priv"
+
+
+class QuizCb(CallbackData, prefix="qz"):
+    action: QuizAction
+    round: int
+    value: str = ""
+
+
+class QuizAnswerCb(CallbackData, prefix="qa"):
+    """An answer button in a group's private answering mode."""
+
+    round: int
+    pos: int
+    option: int

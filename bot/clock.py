@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -11,10 +12,17 @@ class Clock(Protocol):
         """The current time, timezone-aware, in UTC."""
         ...
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait: real time in production, simulated time in tests."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 class FakeClock:
@@ -27,6 +35,11 @@ class FakeClock:
 
     def now(self) -> datetime:
         return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        # Time jumps forward at once; yielding keeps other tasks' ordering realistic.
+        self._now += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)

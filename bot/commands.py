@@ -33,9 +33,14 @@ GLOSSARY = BotCommandSpec("glossary")
 SOURCES = BotCommandSpec("sources")
 LANGUAGE = BotCommandSpec("language")
 ABOUT = BotCommandSpec("about")
+QUIZ = BotCommandSpec("quiz")
+STOP = BotCommandSpec("stop")
+TOP = BotCommandSpec("top", Where.GROUP)
+STATS = BotCommandSpec("stats", Where.PRIVATE)
 
 COMMANDS: tuple[BotCommandSpec, ...] = (
-    START, HELP, TOPICS, FACT, SEARCH, TIMELINE, GLOSSARY, SOURCES, LANGUAGE, ABOUT,
+    START, HELP, TOPICS, FACT, QUIZ, STOP, TOP, STATS, SEARCH, TIMELINE, GLOSSARY, SOURCES,
+    LANGUAGE, ABOUT,
 )  # fmt: skip
 
 

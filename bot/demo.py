@@ -129,7 +129,9 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     clock = SystemClock()
     telegram = FakeTelegram(clock)
     services = await create_services(settings, clock, database_path=":memory:")
-    bot = create_bot(telegram.token, "http://offline", session=FakeSession(telegram))
+    bot = create_bot(
+        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
+    )
     dispatcher = create_dispatcher(services)
     await emit_startup(dispatcher, bot)
     demo = Demo(World(telegram, bot, dispatcher), out)

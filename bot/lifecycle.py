@@ -15,6 +15,7 @@ from aiogram.types import (
 
 from bot.commands import Where, commands_for
 from bot.i18n import Translator
+from bot.scheduler import create_scheduler
 from content.models import LANGS
 
 if TYPE_CHECKING:
@@ -27,10 +28,19 @@ async def on_startup(bot: Bot, services: Services) -> None:
     me = await bot.get_me()  # the token check: a bad token fails here, before polling
     log.info("started as @%s (id %s)", me.username, me.id)
     await set_command_menus(bot, services)
+    if services.run_scheduler:
+        # APScheduler 3.11 needs the running loop, so it starts here and not at import.
+        services.scheduler = create_scheduler(
+            {"quiz-tick": (lambda: services.quiz.tick(bot), 1.0)}
+        )
+        services.scheduler.start()
 
 
 async def on_shutdown(bot: Bot, services: Services) -> None:
     log.info("shutting down")
+    if services.scheduler is not None:
+        services.scheduler.shutdown(wait=False)
+        services.scheduler = None
 
 
 async def set_command_menus(bot: Bot, services: Services) -> None:

@@ -28,7 +28,7 @@ async def emit_shutdown(dispatcher: Dispatcher, bot: Bot) -> None:
 
 async def run_polling(settings: Settings, token: str) -> None:
     services: Services = await create_services(settings, SystemClock())
-    bot = create_bot(token, settings.telegram_api_url)
+    bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
     dispatcher = create_dispatcher(services)
     try:
         # start_polling runs the startup hooks (token check, menus, scheduler) and, on SIGINT or

@@ -400,11 +400,21 @@ def _load_ui(collector: _Collector, folder: Path) -> UiCatalog:
                 if lang in REQUIRED_LANGS:
                     collector.add(path, key, "missing")
                 continue
-            if _placeholders_of(table[key]) != _placeholders_of(value):
-                collector.add(path, key, "placeholders differ from en.toml")
-            if isinstance(table[key], dict) and "other" not in table[key]:
-                collector.add(path, key, "plural forms need 'other'")
+            for problem in _ui_value_problems(table[key], value):
+                collector.add(path, key, problem)
     return UiCatalog(strings)
+
+
+def _ui_value_problems(value: str | dict[str, str], reference: str | dict[str, str]) -> list[str]:
+    problems = []
+    if _placeholders_of(value) != _placeholders_of(reference):
+        problems.append("placeholders differ from en.toml")
+    if isinstance(value, dict):
+        if "other" not in value:
+            problems.append("plural forms need 'other'")
+        if not all("{count}" in form for form in value.values()):
+            problems.append("every plural form must show {count}")
+    return problems
 
 
 def _placeholders_of(value: str | dict[str, str]) -> set[str]:

@@ -18,6 +18,15 @@ LANGS: tuple[Lang, ...] = ("ru", "en", "kk")
 REQUIRED_LANGS: tuple[Lang, ...] = ("ru", "en")
 FALLBACK: dict[Lang, Lang] = {"kk": "ru", "ru": "ru", "en": "en"}
 
+
+def as_lang(value: str | None, default: Lang = "ru") -> Lang:
+    """A stored language code back to ``Lang`` (unknown codes become ``default``)."""
+    for lang in LANGS:
+        if value == lang:
+            return lang
+    return default
+
+
 SHORT_LABEL_MAX = 40
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,23}$"
 # A citation is "<source id>" or "<source id>#<locator>", e.g. "seed002#10" (paragraph 10).

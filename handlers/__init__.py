@@ -10,6 +10,7 @@ from handlers import (
     fallback,
     language,
     membership,
+    quiz,
     search,
     start,
 )
@@ -20,6 +21,7 @@ def setup_routers() -> list[Router]:
     return [
         errors.setup(),
         membership.setup(),
+        quiz.setup(),
         start.setup(),
         language.setup(),
         content.setup(),

@@ -8,8 +8,9 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.services.profiles import Profiles
+from bot.services.quiz import QuizError
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,24 @@ def setup() -> Router:
         if isinstance(error, TelegramMigrateToChat) and chat_id is not None:
             await profiles.migrate(chat_id, error.migrate_to_chat_id)
             return
-        log.exception("update %s failed", event.update.update_id, exc_info=error)
-        query = event.update.callback_query
-        if t is None:
+        if isinstance(error, QuizError) and t is not None:
+            # A domain error: the user did something that cannot happen now; say why.
+            await _tell(event, bot, chat_id, t.plain(error.key), t(error.key))
             return
-        try:
-            if query is not None:
-                await query.answer(t.plain("errors.generic"), show_alert=True)
-            elif chat_id is not None and event.update.message is not None:
-                await bot.send_message(chat_id, t("errors.generic"))
-        except Exception:  # the polite reply is best effort; the original error is logged
-            log.warning("could not tell chat %s about the error", chat_id, exc_info=True)
+        log.exception("update %s failed", event.update.update_id, exc_info=error)
+        if t is not None:
+            await _tell(event, bot, chat_id, t.plain("errors.generic"), t("errors.generic"))
 
     return router
+
+
+async def _tell(event: ErrorEvent, bot: Bot, chat_id: int | None, alert: str, text: Html) -> None:
+    """Answer the button with an alert, or the message with a reply (best effort)."""
+    query = event.update.callback_query
+    try:
+        if query is not None:
+            await query.answer(alert, show_alert=True)
+        elif chat_id is not None and event.update.message is not None:
+            await bot.send_message(chat_id, text)
+    except Exception:  # the reply is best effort; the original error is already handled
+        log.warning("could not tell chat %s about an error", chat_id, exc_info=True)

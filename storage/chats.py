@@ -9,11 +9,24 @@ from datetime import datetime
 import aiosqlite
 
 from content.models import LANGS, Lang
+from storage.db import transaction
 
-# Every table with a column that holds a chat id. A group that becomes a supergroup gets a new
-# id (migrate_to_chat_id); `ChatRepository.migrate` rewrites all of these in one transaction.
-# Later migrations register their tables here.
-CHAT_ID_COLUMNS: list[tuple[str, str]] = []
+# Every row that holds a chat id. A group that becomes a supergroup gets a new id
+# (migrate_to_chat_id); `ChatRepository.migrate` runs these in one transaction. Scores are
+# merged (the supergroup may already have some); other rows just move.
+MIGRATE_CHAT_STATEMENTS: list[str] = [
+    """
+    INSERT INTO quiz_scores (chat_id, user_id, period, name, points, answered, time_ms)
+    SELECT :new, user_id, period, name, points, answered, time_ms FROM quiz_scores
+    WHERE chat_id = :old
+    ON CONFLICT (chat_id, user_id, period) DO UPDATE SET
+        points = points + excluded.points, answered = answered + excluded.answered,
+        time_ms = time_ms + excluded.time_ms
+    """,
+    "DELETE FROM quiz_scores WHERE chat_id = :old",
+    "UPDATE OR IGNORE quiz_rounds SET chat_id = :new WHERE chat_id = :old",
+    "UPDATE quiz_asked SET chat_id = :new WHERE chat_id = :old",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +37,7 @@ class Chat:
     language: Lang | None
     timezone: str | None
     active: bool
+    quiz_private_answers: bool = False
 
 
 def _chat(row: aiosqlite.Row) -> Chat:
@@ -35,6 +49,7 @@ def _chat(row: aiosqlite.Row) -> Chat:
         language=language if language in LANGS else None,
         timezone=row["timezone"],
         active=bool(row["active"]),
+        quiz_private_answers=bool(row["quiz_private_answers"]),
     )
 
 
@@ -76,6 +91,9 @@ class ChatRepository:
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
         await self._update(chat_id, "timezone", timezone)
 
+    async def set_quiz_private_answers(self, chat_id: int, enabled: bool) -> None:
+        await self._update(chat_id, "quiz_private_answers", int(enabled))
+
     async def set_active(self, chat_id: int, active: bool) -> None:
         await self._update(chat_id, "active", int(active))
 
@@ -87,30 +105,24 @@ class ChatRepository:
 
     async def migrate(self, old_id: int, new_id: int) -> None:
         """Move a group's rows to its new supergroup id, in one transaction."""
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
+        async with transaction(self._db):
             await self._db.execute(
                 """
-                INSERT INTO chats (id, type, title, language, timezone, active, created_at,
-                                   updated_at)
-                SELECT ?, 'supergroup', title, language, timezone, active, created_at, updated_at
+                INSERT INTO chats (id, type, title, language, timezone, active,
+                                   quiz_private_answers, created_at, updated_at)
+                SELECT ?, 'supergroup', title, language, timezone, active, quiz_private_answers,
+                       created_at, updated_at
                 FROM chats WHERE id = ?
                 ON CONFLICT (id) DO UPDATE SET
                     language = COALESCE(chats.language, excluded.language),
-                    timezone = COALESCE(chats.timezone, excluded.timezone)
+                    timezone = COALESCE(chats.timezone, excluded.timezone),
+                    quiz_private_answers = excluded.quiz_private_answers
                 """,
                 (new_id, old_id),
             )
-            for table, column in CHAT_ID_COLUMNS:
-                await self._db.execute(
-                    f"UPDATE OR IGNORE {table} SET {column} = ? WHERE {column} = ?",
-                    (new_id, old_id),
-                )
+            for statement in MIGRATE_CHAT_STATEMENTS:
+                await self._db.execute(statement, {"old": old_id, "new": new_id})
             await self._db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
 
     async def count_by_language(self) -> dict[str, int]:
         async with self._db.execute(

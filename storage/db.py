@@ -7,8 +7,12 @@ statement or one short transaction, never held across a Telegram call.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import aiosqlite
 
@@ -67,3 +71,24 @@ async def migrate(connection: aiosqlite.Connection) -> None:
         await connection.executescript(
             f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
         )
+
+
+_transaction_locks: WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
+    """One short write transaction at a time on the shared connection.
+
+    The lock keeps two coroutines from nesting BEGINs. Single statements outside a transaction
+    need no lock: aiosqlite runs them one at a time, each atomic on its own.
+    """
+    lock = _transaction_locks.setdefault(connection, asyncio.Lock())
+    async with lock:
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
+        await connection.execute("COMMIT")

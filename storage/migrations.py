@@ -26,4 +26,83 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 2: quizzes. Rounds (one open round per chat), the polls or button questions sent, answers
+    # (one per user per question, by primary key), leaderboards, and spaced-repetition progress.
+    """
+    ALTER TABLE chats ADD COLUMN quiz_private_answers INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE quiz_rounds (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        mode TEXT NOT NULL DEFAULT 'poll',
+        status TEXT NOT NULL,
+        starter_id INTEGER,
+        lang TEXT NOT NULL,
+        topic TEXT NOT NULL DEFAULT '',
+        difficulty INTEGER NOT NULL DEFAULT 0,
+        size INTEGER NOT NULL DEFAULT 10,
+        open_period INTEGER NOT NULL DEFAULT 20,
+        question_ids TEXT NOT NULL DEFAULT '[]',
+        current INTEGER NOT NULL DEFAULT -1,
+        silent_streak INTEGER NOT NULL DEFAULT 0,
+        counts INTEGER NOT NULL DEFAULT 1,
+        lobby_message_id INTEGER,
+        deadline TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX quiz_rounds_one_open_per_chat ON quiz_rounds (chat_id)
+        WHERE status IN ('lobby', 'running', 'paused');
+    CREATE INDEX quiz_rounds_deadline ON quiz_rounds (deadline) WHERE status = 'running';
+    CREATE TABLE quiz_players (
+        round_id INTEGER NOT NULL REFERENCES quiz_rounds (id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (round_id, user_id)
+    );
+    CREATE TABLE quiz_asked (
+        poll_id TEXT PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES quiz_rounds (id) ON DELETE CASCADE,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        correct TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        closes_at TEXT,
+        UNIQUE (round_id, position)
+    );
+    CREATE TABLE quiz_answers (
+        poll_id TEXT NOT NULL REFERENCES quiz_asked (poll_id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        round_id INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        right INTEGER NOT NULL,
+        elapsed_ms INTEGER NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (poll_id, user_id)
+    );
+    CREATE INDEX quiz_answers_round ON quiz_answers (round_id);
+    CREATE INDEX quiz_answers_user ON quiz_answers (user_id, answered_at);
+    CREATE TABLE quiz_scores (
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        name TEXT NOT NULL,
+        points INTEGER NOT NULL DEFAULT 0,
+        answered INTEGER NOT NULL DEFAULT 0,
+        time_ms INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, user_id, period)
+    );
+    CREATE TABLE quiz_progress (
+        user_id INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        box INTEGER NOT NULL,
+        due_at TEXT NOT NULL,
+        seen INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        last_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, question_id)
+    );
+    """,
 ]

@@ -59,7 +59,9 @@ async def services(
 
 @pytest.fixture
 async def world(telegram: FakeTelegram, services: Services) -> AsyncIterator[World]:
-    bot = create_bot(telegram.token, "http://offline", session=FakeSession(telegram))
+    bot = create_bot(
+        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
+    )
     dispatcher = create_dispatcher(services)
     world = World(telegram, bot, dispatcher)
     yield world

@@ -30,7 +30,9 @@ async def shipped_world(
     services = await create_services(
         settings, clock, catalog=shipped, database_path=":memory:", rng=random.Random(1)
     )
-    bot = create_bot(telegram.token, "http://offline", session=FakeSession(telegram))
+    bot = create_bot(
+        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
+    )
     world = World(telegram, bot, create_dispatcher(services))
     world.pause_between_updates = timedelta(seconds=1)
     yield world

@@ -1,0 +1,241 @@
+"""Quiz screens: set-up menus, the lobby, results, leaderboards and personal stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
+from bot.i18n import Html, Translator, quote
+from bot.quiz.engine import Standing, UserStats
+from bot.views import Screen, fit
+from content.loader import Catalog
+from content.models import Question
+
+MEDALS = ("🥇", "🥈", "🥉")
+
+
+def level_name(t: Translator, difficulty: int) -> str:
+    return t.plain(f"quiz.level.{difficulty}")
+
+
+def topic_name(catalog: Catalog, t: Translator, topic: str) -> str:
+    found = catalog.topics.get(topic)
+    return f"{found.emoji} {found.title.get(t.lang)}" if found else t.plain("quiz.all_topics")
+
+
+def topic_menu(catalog: Catalog, t: Translator) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t.plain("quiz.all_topics"), callback_data=QuizMenuCb(topic=""))
+    for topic in catalog.topics.values():
+        builder.button(
+            text=f"{topic.emoji} {topic.title.get(t.lang)}",
+            callback_data=QuizMenuCb(topic=topic.id),
+        )
+    builder.adjust(1)
+    return Screen(t("quiz.choose_topic"), builder.as_markup())
+
+
+def level_menu(catalog: Catalog, t: Translator, topic: str) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for difficulty in range(4):
+        builder.button(
+            text=level_name(t, difficulty),
+            callback_data=QuizMenuCb(topic=topic, difficulty=difficulty),
+        )
+    builder.adjust(2)
+    return Screen(t("quiz.choose_level", topic=topic_name(catalog, t, topic)), builder.as_markup())
+
+
+@dataclass(frozen=True, slots=True)
+class Missed:
+    question: Question
+    right_answers: str
+    explanation: str
+
+
+def private_result(
+    t: Translator, round_id: int, right: int, total: int, missed: list[Missed]
+) -> Screen:
+    lines: list[str] = [t("quiz.result", right=right, count=total)]
+    if not missed and total:
+        lines.append(t("quiz.perfect"))
+    lines += [
+        f"❌ {quote(item.question.text.get(t.lang))}\n"
+        f"✅ <b>{quote(item.right_answers)}</b>\n<i>{quote(item.explanation)}</i>"
+        for item in missed
+    ]
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.plain("quiz.again"), callback_data=QuizCb(action=QuizAction.AGAIN, round=round_id)
+    )
+    if missed:
+        builder.button(
+            text=t.plain("quiz.review_mistakes"),
+            callback_data=QuizCb(action=QuizAction.REVIEW, round=round_id),
+        )
+    builder.adjust(1)
+    return Screen(fit(Html("\n\n".join(lines))), builder.as_markup())
+
+
+@dataclass(frozen=True, slots=True)
+class LobbyState:
+    round_id: int
+    topic: str
+    difficulty: int
+    size: int
+    seconds: int
+    private_answers: bool
+    players: list[str]
+    countdown: int | None  # seconds left before the automatic start
+
+
+def lobby(catalog: Catalog, t: Translator, state: LobbyState) -> Screen:
+    answers = t.plain("quiz.answers_private" if state.private_answers else "quiz.answers_public")
+    names = ", ".join(quote(name) for name in state.players) or "—"
+    text = t(
+        "quiz.lobby",
+        topic=topic_name(catalog, t, state.topic),
+        level=level_name(t, state.difficulty),
+        size=state.size,
+        seconds=state.seconds,
+        answers=answers,
+        count=len(state.players),
+        players=Html(names),
+    )
+    if state.countdown is not None:
+        text = Html(f"{text}\n{t('quiz.countdown', seconds=state.countdown)}")
+
+    def button(label: str, action: QuizAction) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=label, callback_data=QuizCb(action=action, round=state.round_id).pack()
+        )
+
+    rows = [
+        [
+            button(t.plain("quiz.join"), QuizAction.JOIN),
+            button(t.plain("quiz.start"), QuizAction.START),
+        ],
+        [
+            button(f"📚 {topic_name(catalog, t, state.topic)}"[:40], QuizAction.TOPIC),
+            button(f"🎚 {level_name(t, state.difficulty)}", QuizAction.LEVEL),
+        ],
+        [
+            button(t.plain("quiz.size_button", size=state.size), QuizAction.SIZE),
+            button(t.plain("quiz.seconds_button", seconds=state.seconds), QuizAction.SECONDS),
+        ],
+        [
+            button(f"{'🔒' if state.private_answers else '👁'} {answers}", QuizAction.PRIVATE),
+            button(t.plain("quiz.cancel"), QuizAction.CANCEL),
+        ],
+    ]
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def answer_buttons(round_id: int, position: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, option in enumerate(options):
+        builder.button(
+            text=f"{chr(ord('A') + index)}. {option}",
+            callback_data=QuizAnswerCb(round=round_id, pos=position, option=index),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def standings_lines(t: Translator, standings: list[Standing]) -> list[str]:
+    lines: list[str] = []
+    for place, standing in enumerate(standings):
+        medal = MEDALS[place] if place < len(MEDALS) and standing.points else f"{place + 1}."
+        lines.append(
+            t(
+                "quiz.standing",
+                medal=medal,
+                name=standing.name,
+                points=standing.points,
+                seconds=round(standing.time_ms / 1000, 1),
+            )
+        )
+    return lines
+
+
+def group_result(
+    t: Translator, round_id: int, standings: list[Standing], private: bool, missed: bool,
+    asked: int,
+) -> Screen:  # fmt: skip
+    if private:
+        right = sum(s.points for s in standings)
+        answered = sum(s.answered for s in standings)
+        text = t(
+            "quiz.private_totals",
+            players=len(standings),
+            right=right,
+            answered=answered,
+            asked=asked,
+        )
+    else:
+        lines: list[str] = [t("quiz.group_result", asked=asked)]
+        lines += standings_lines(t, standings) or [t("quiz.nobody_played")]
+        text = Html("\n".join(lines))
+    markup = None
+    if missed:
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=t.plain("quiz.group_missed"),
+            callback_data=QuizCb(action=QuizAction.MISSED, round=round_id),
+        )
+        markup = builder.as_markup()
+    return Screen(fit(text), markup)
+
+
+def paused(t: Translator, round_id: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.plain("quiz.resume"), callback_data=QuizCb(action=QuizAction.RESUME, round=round_id)
+    )
+    return Screen(t("quiz.paused"), builder.as_markup())
+
+
+def leaderboard(t: Translator, month: list[Standing], all_time: list[Standing]) -> Screen:
+    lines: list[str] = [t("quiz.top_month")]
+    lines += standings_lines(t, month) or [t("quiz.top_empty")]
+    lines += ["", t("quiz.top_all")]
+    lines += standings_lines(t, all_time) or [t("quiz.top_empty")]
+    return Screen(Html("\n".join(lines)))
+
+
+def stats(catalog: Catalog, t: Translator, numbers: UserStats) -> Screen:
+    if not numbers.answered:
+        return Screen(t("quiz.stats_empty"))
+    accuracy = round(100 * numbers.right / numbers.answered)
+    lines: list[str] = [
+        t("quiz.stats_header", answered=numbers.answered, right=numbers.right, accuracy=accuracy),
+        t("quiz.stats_streak", count=numbers.streak_days),
+        "",
+        t("quiz.stats_by_topic"),
+    ]
+    for topic_id, (right, answered) in sorted(
+        numbers.by_topic.items(), key=lambda item: item[1][0] / item[1][1]
+    ):
+        lines.append(
+            f"{quote(topic_name(catalog, t, topic_id))}: {right}/{answered}"
+            f" ({round(100 * right / answered)}%)"
+        )
+    lines.append("")
+    if numbers.due and numbers.review_topic:
+        lines.append(
+            t(
+                "quiz.stats_review",
+                count=numbers.due,
+                topic=topic_name(catalog, t, numbers.review_topic),
+            )
+        )
+    else:
+        lines.append(t("quiz.stats_nothing_due"))
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.plain("quiz.practice"), callback_data=QuizMenuCb(topic=numbers.review_topic or "")
+    )
+    return Screen(fit(Html("\n".join(lines))), builder.as_markup())

@@ -1,0 +1,43 @@
+"""APScheduler 3.11 as the clock: a few fixed jobs, each reading what is due from SQLite.
+
+No job carries state: a restart re-derives everything from the database, so jobs live in
+the in-memory job store and nothing is pickled (SQLAlchemyJobStore would silently drop jobs
+after a deploy and run a sync engine on the event loop).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+
+
+def create_scheduler(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler:
+    """``jobs`` maps a name to (coroutine function, interval in seconds)."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    for name, (job, seconds) in jobs.items():
+        scheduler.add_job(
+            _guarded(name, job),
+            "interval",
+            seconds=seconds,
+            id=name,
+            max_instances=1,  # a slow run is never overlapped by the next one
+            coalesce=True,  # after a stall, run once, not once per missed interval
+            misfire_grace_time=None,  # late is better than skipped: the job reads what is due
+        )
+    return scheduler
+
+
+def _guarded(name: str, job: Job) -> Job:
+    async def run() -> None:
+        try:
+            await job()
+        except Exception:  # a failing run is logged; the next interval tries again
+            log.exception("scheduled job %s failed", name)
+
+    return run

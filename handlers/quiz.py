@@ -1,0 +1,190 @@
+"""/quiz, /stop, /top, /stats, the quiz buttons and poll answers."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message, PollAnswer
+
+from bot import commands
+from bot.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
+from bot.i18n import Translator
+from bot.permissions import is_chat_admin
+from bot.quiz import views
+from bot.replies import send, show
+from bot.services.quiz import QuizError, QuizService
+from content.loader import Catalog
+from storage.chats import Chat
+
+# Lobby settings only the game's starter or an administrator may change.
+STARTER_ACTIONS = {
+    QuizAction.START, QuizAction.CANCEL, QuizAction.TOPIC, QuizAction.LEVEL, QuizAction.SIZE,
+    QuizAction.SECONDS,
+}  # fmt: skip
+SETTING_OF = {
+    QuizAction.TOPIC: "topic", QuizAction.LEVEL: "level", QuizAction.SIZE: "size",
+    QuizAction.SECONDS: "secs", QuizAction.PRIVATE: "priv",
+}  # fmt: skip
+
+
+def _is_group(message: Message) -> bool:
+    return message.chat.type in {"group", "supergroup"}
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    async def open_quiz(
+        message: Message, bot: Bot, topic: str, t: Translator, quiz: QuizService,
+        catalog: Catalog, chat_record: Chat | None,
+    ) -> None:  # fmt: skip
+        if _is_group(message):
+            starter = message.from_user if message.sender_chat is None else None
+            private_answers = chat_record.quiz_private_answers if chat_record else False
+            await quiz.open_lobby(
+                bot, message.chat.id, starter.id if starter else None,
+                starter.full_name if starter else None, t.lang, private_answers,
+            )  # fmt: skip
+            return
+        if message.chat.type != "private" or message.from_user is None:
+            return
+        if not topic:
+            await send(message, views.topic_menu(catalog, t))
+            return
+        await quiz.start_private(bot, message.chat.id, message.from_user.id, t.lang, topic=topic)
+
+    @router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^quiz(-[a-z0-9-]+)?$")))
+    async def cmd_start_quiz(
+        message: Message, bot: Bot, command: CommandObject, t: Translator, quiz: QuizService,
+        catalog: Catalog, chat_record: Chat | None,
+    ) -> None:  # fmt: skip
+        topic = (command.args or "").removeprefix("quiz").removeprefix("-")
+        await open_quiz(message, bot, topic, t, quiz, catalog, chat_record)
+
+    @router.message(Command(commands.QUIZ.name))
+    async def cmd_quiz(
+        message: Message, bot: Bot, command: CommandObject, t: Translator, quiz: QuizService,
+        catalog: Catalog, chat_record: Chat | None,
+    ) -> None:  # fmt: skip
+        topic = (command.args or "").strip().lower()
+        if _is_group(message) and topic:
+            topic = ""  # a group picks the topic in the lobby
+        await open_quiz(message, bot, topic, t, quiz, catalog, chat_record)
+
+    @router.callback_query(QuizMenuCb.filter())
+    async def on_quiz_menu(
+        query: CallbackQuery, callback_data: QuizMenuCb, t: Translator, quiz: QuizService,
+        catalog: Catalog, bot: Bot,
+    ) -> None:  # fmt: skip
+        if callback_data.topic and callback_data.topic not in catalog.topics:
+            raise QuizError("errors.button_expired")
+        if callback_data.difficulty < 0:
+            await show(query, views.level_menu(catalog, t, callback_data.topic))
+            return
+        if not isinstance(query.message, Message) or not 0 <= callback_data.difficulty <= 3:
+            raise QuizError("errors.button_expired")
+        await quiz.start_private(
+            bot, query.message.chat.id, query.from_user.id, t.lang,
+            topic=callback_data.topic, difficulty=callback_data.difficulty,
+        )  # fmt: skip
+        await query.answer()
+
+    @router.callback_query(QuizCb.filter(F.action.in_({QuizAction.AGAIN, QuizAction.REVIEW})))
+    async def on_private_again(
+        query: CallbackQuery, callback_data: QuizCb, t: Translator, quiz: QuizService, bot: Bot
+    ) -> None:
+        if callback_data.action == QuizAction.AGAIN:
+            await quiz.again(bot, callback_data.round, query.from_user.id, t.lang)
+        else:
+            await quiz.review_mistakes(bot, callback_data.round, query.from_user.id, t.lang)
+        await query.answer()
+
+    @router.callback_query(QuizCb.filter(F.action == QuizAction.JOIN))
+    async def on_join(
+        query: CallbackQuery, callback_data: QuizCb, t: Translator, quiz: QuizService, bot: Bot
+    ) -> None:
+        key = await quiz.join(
+            bot, callback_data.round, query.from_user.id, query.from_user.full_name
+        )
+        await query.answer(t.plain(key))
+
+    @router.callback_query(QuizCb.filter())
+    async def on_game_button(
+        query: CallbackQuery, callback_data: QuizCb, t: Translator, quiz: QuizService, bot: Bot
+    ) -> None:
+        action = callback_data.action
+        if action in STARTER_ACTIONS or action == QuizAction.PRIVATE:
+            round_ = await quiz.lobby_round(callback_data.round)
+            is_admin = await is_chat_admin(bot, query)
+            allowed = is_admin if action == QuizAction.PRIVATE else (
+                is_admin or round_.starter_id == query.from_user.id
+            )  # fmt: skip
+            if not allowed:
+                key = "errors.admins_only" if action == QuizAction.PRIVATE else "quiz.starter_only"
+                await query.answer(t.plain(key), show_alert=True)
+                return
+        if action == QuizAction.START:
+            await quiz.start_game(bot, callback_data.round)
+        elif action == QuizAction.CANCEL:
+            await quiz.cancel_lobby(bot, callback_data.round)
+        elif action in SETTING_OF:
+            await quiz.change_setting(bot, callback_data.round, SETTING_OF[action])
+        elif action == QuizAction.RESUME:
+            await quiz.resume(bot, callback_data.round)
+        elif action == QuizAction.MISSED:
+            await quiz.review_missed(bot, callback_data.round, query.from_user.id)
+        await query.answer()
+
+    @router.callback_query(QuizAnswerCb.filter())
+    async def on_answer_button(
+        query: CallbackQuery, callback_data: QuizAnswerCb, quiz: QuizService, bot: Bot
+    ) -> None:
+        alert = await quiz.on_button_answer(
+            bot, callback_data.round, callback_data.pos, callback_data.option,
+            query.from_user.id, query.from_user.full_name,
+        )  # fmt: skip
+        await query.answer(alert, show_alert=True)
+
+    @router.poll_answer()
+    async def on_poll_answer(answer: PollAnswer, quiz: QuizService, bot: Bot) -> None:
+        if answer.user is None:  # a vote on behalf of a channel: not a player
+            return
+        await quiz.on_poll_answer(
+            bot, answer.poll_id, answer.user.id, answer.user.full_name, answer.option_ids
+        )
+
+    @router.message(Command(commands.STOP.name))
+    async def cmd_stop(message: Message, bot: Bot, t: Translator, quiz: QuizService) -> None:
+        if _is_group(message):
+            round_ = await quiz.repo.open_round(message.chat.id)
+            user_id = (
+                message.from_user.id if message.from_user and not message.sender_chat else None
+            )
+            if (
+                round_ is not None
+                and round_.starter_id != user_id
+                and not await is_chat_admin(bot, message)
+            ):
+                await message.answer(t("quiz.starter_only"))
+                return
+        await quiz.stop(bot, message.chat.id)
+
+    @router.message(Command(commands.TOP.name))
+    async def cmd_top(message: Message, t: Translator, quiz: QuizService) -> None:
+        if not _is_group(message):
+            await message.answer(t("quiz.top_in_groups"))
+            return
+        month, all_time = await quiz.leaderboard(message.chat.id)
+        await send(message, views.leaderboard(t, month, all_time))
+
+    @router.message(Command(commands.STATS.name))
+    async def cmd_stats(
+        message: Message, t: Translator, quiz: QuizService, catalog: Catalog
+    ) -> None:
+        if message.from_user is None or message.sender_chat is not None:
+            await message.answer(t("quiz.stats_personal"))
+            return
+        stats = await quiz.stats(message.from_user.id)
+        await send(message, views.stats(catalog, t, stats))
+
+    return router

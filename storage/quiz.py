@@ -1,0 +1,396 @@
+"""Quiz rounds, the questions sent, answers, leaderboards and spaced-repetition progress.
+
+``poll_answer`` updates carry no chat: ``quiz_asked`` maps each poll id (or, in private
+answering mode, a button question id) to its round, chat, message and right options when it is
+sent. An answer is counted once: ``quiz_answers`` has one row per (poll, user), and the score
+and progress updates ride in the same transaction as that insert.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.quiz.engine import Progress, Standing
+from storage.db import transaction
+
+OPEN_STATUSES = ("lobby", "running", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    chat_id: int
+    kind: str  # "private" | "group"
+    mode: str  # "poll" | "buttons" (a group's private answering mode)
+    status: str  # lobby | running | paused | finished | cancelled
+    starter_id: int | None
+    lang: str
+    topic: str
+    difficulty: int
+    size: int
+    open_period: int
+    question_ids: list[str]
+    current: int  # position of the question asked last; -1 before the first
+    silent_streak: int
+    counts: bool  # whether answers go to the chat's leaderboard
+    lobby_message_id: int | None
+    deadline: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    poll_id: str
+    round_id: int
+    chat_id: int
+    message_id: int
+    position: int
+    question_id: str
+    correct: list[int]
+    sent_at: datetime
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    user_id: int
+    question_id: str
+    right: bool
+    elapsed_ms: int
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _round(row: aiosqlite.Row) -> Round:
+    created = _time(row["created_at"])
+    assert created is not None
+    return Round(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        kind=row["kind"],
+        mode=row["mode"],
+        status=row["status"],
+        starter_id=row["starter_id"],
+        lang=row["lang"],
+        topic=row["topic"],
+        difficulty=row["difficulty"],
+        size=row["size"],
+        open_period=row["open_period"],
+        question_ids=json.loads(row["question_ids"]),
+        current=row["current"],
+        silent_streak=row["silent_streak"],
+        counts=bool(row["counts"]),
+        lobby_message_id=row["lobby_message_id"],
+        deadline=_time(row["deadline"]),
+        created_at=created,
+    )
+
+
+def _asked(row: aiosqlite.Row) -> Asked:
+    sent = _time(row["sent_at"])
+    assert sent is not None
+    return Asked(
+        poll_id=row["poll_id"],
+        round_id=row["round_id"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        position=row["position"],
+        question_id=row["question_id"],
+        correct=json.loads(row["correct"]),
+        sent_at=sent,
+        closes_at=_time(row["closes_at"]),
+    )
+
+
+ROUND_COLUMNS = {
+    "status", "current", "silent_streak", "deadline", "question_ids", "lobby_message_id",
+    "topic", "difficulty", "size", "open_period", "mode", "lang",
+}  # fmt: skip
+
+
+class QuizRepository:
+    def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
+        self._db = db
+        self._now = now
+
+    async def _one(self, sql: str, params: Any = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Any = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # ---- rounds -------------------------------------------------------------------------------
+
+    async def create_round(
+        self,
+        *,
+        chat_id: int,
+        kind: str,
+        status: str,
+        starter_id: int | None,
+        lang: str,
+        mode: str = "poll",
+        topic: str = "",
+        difficulty: int = 0,
+        size: int = 10,
+        open_period: int = 20,
+        question_ids: list[str] | None = None,
+        counts: bool = True,
+    ) -> Round | None:
+        """A new open round, or None when the chat already has one (one game per chat)."""
+        stamp = self._now().isoformat()
+        try:
+            row = await self._one(
+                """
+                INSERT INTO quiz_rounds (chat_id, kind, mode, status, starter_id, lang, topic,
+                    difficulty, size, open_period, question_ids, counts, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+                """,
+                (
+                    chat_id, kind, mode, status, starter_id, lang, topic, difficulty, size,
+                    open_period, json.dumps(question_ids or []), int(counts), stamp, stamp,
+                ),
+            )  # fmt: skip
+        except sqlite3.IntegrityError:
+            return None
+        assert row is not None
+        return _round(row)
+
+    async def open_round(self, chat_id: int) -> Round | None:
+        row = await self._one(
+            "SELECT * FROM quiz_rounds WHERE chat_id = ? AND status IN (?, ?, ?)",
+            (chat_id, *OPEN_STATUSES),
+        )
+        return _round(row) if row else None
+
+    async def get_round(self, round_id: int) -> Round | None:
+        row = await self._one("SELECT * FROM quiz_rounds WHERE id = ?", (round_id,))
+        return _round(row) if row else None
+
+    async def update_round(
+        self,
+        round_id: int,
+        *,
+        expect_status: str | None = None,
+        expect_current: int | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Update a round; with ``expect_*``, only if it is still in that state (a
+        compare-and-set, so two triggers racing for the same transition cannot both win)."""
+        unknown = set(fields) - ROUND_COLUMNS
+        if unknown:
+            raise ValueError(f"unknown round columns {unknown}")
+        values = {
+            key: json.dumps(value) if key == "question_ids" else
+            value.isoformat() if isinstance(value, datetime) else value
+            for key, value in fields.items()
+        }  # fmt: skip
+        assignments = ", ".join(f"{key} = :{key}" for key in values)
+        sql = f"UPDATE quiz_rounds SET {assignments}, updated_at = :updated_at WHERE id = :id"
+        params = {**values, "updated_at": self._now().isoformat(), "id": round_id}
+        if expect_status is not None:
+            sql += " AND status = :expect"
+            params["expect"] = expect_status
+        if expect_current is not None:
+            sql += " AND current = :expect_current"
+            params["expect_current"] = expect_current
+        cursor = await self._db.execute(sql, params)
+        return cursor.rowcount > 0
+
+    async def due_rounds(self, now: datetime) -> list[Round]:
+        rows = await self._all(
+            "SELECT * FROM quiz_rounds WHERE status = 'running' AND deadline <= ?"
+            " ORDER BY deadline",
+            (now.isoformat(),),
+        )
+        return [_round(row) for row in rows]
+
+    async def due_lobbies(self, now: datetime) -> list[Round]:
+        """Lobbies whose automatic-start countdown has run out."""
+        rows = await self._all(
+            "SELECT * FROM quiz_rounds WHERE status = 'lobby' AND deadline <= ?",
+            (now.isoformat(),),
+        )
+        return [_round(row) for row in rows]
+
+    async def stale_rounds(self, status: str, older_than: datetime) -> list[Round]:
+        """Rounds in ``status`` that nobody has touched since ``older_than``."""
+        rows = await self._all(
+            "SELECT * FROM quiz_rounds WHERE status = ? AND updated_at < ?",
+            (status, older_than.isoformat()),
+        )
+        return [_round(row) for row in rows]
+
+    async def rounds_played(self, since: datetime) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM quiz_rounds WHERE status = 'finished' AND updated_at >= ?",
+            (since.isoformat(),),
+        )
+        return int(row[0]) if row else 0
+
+    # ---- players ------------------------------------------------------------------------------
+
+    async def add_player(self, round_id: int, user_id: int, name: str) -> bool:
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO quiz_players (round_id, user_id, name) VALUES (?, ?, ?)",
+            (round_id, user_id, name),
+        )
+        return cursor.rowcount > 0
+
+    async def players(self, round_id: int) -> list[tuple[int, str]]:
+        rows = await self._all(
+            "SELECT user_id, name FROM quiz_players WHERE round_id = ? ORDER BY rowid",
+            (round_id,),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    # ---- questions and answers ----------------------------------------------------------------
+
+    async def record_asked(self, asked: Asked) -> None:
+        await self._db.execute(
+            """
+            INSERT INTO quiz_asked (poll_id, round_id, chat_id, message_id, position,
+                question_id, correct, sent_at, closes_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                asked.poll_id, asked.round_id, asked.chat_id, asked.message_id, asked.position,
+                asked.question_id, json.dumps(asked.correct), asked.sent_at.isoformat(),
+                asked.closes_at.isoformat() if asked.closes_at else None,
+            ),
+        )  # fmt: skip
+
+    async def asked(self, poll_id: str) -> Asked | None:
+        row = await self._one("SELECT * FROM quiz_asked WHERE poll_id = ?", (poll_id,))
+        return _asked(row) if row else None
+
+    async def asked_at(self, round_id: int, position: int) -> Asked | None:
+        row = await self._one(
+            "SELECT * FROM quiz_asked WHERE round_id = ? AND position = ?", (round_id, position)
+        )
+        return _asked(row) if row else None
+
+    async def record_answer(
+        self,
+        asked: Asked,
+        *,
+        user_id: int,
+        name: str,
+        right: bool,
+        elapsed_ms: int,
+        leaderboard_periods: tuple[str, ...],
+        progress: Callable[[Progress | None], Progress],
+    ) -> bool:
+        """Count one answer once: False if this user already answered this question."""
+        now = self._now().isoformat()
+        async with transaction(self._db):
+            cursor = await self._db.execute(
+                """
+                INSERT OR IGNORE INTO quiz_answers (poll_id, user_id, round_id, question_id,
+                    right, elapsed_ms, answered_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                (asked.poll_id, user_id, asked.round_id, asked.question_id, int(right),
+                 elapsed_ms, now),
+            )  # fmt: skip
+            if cursor.rowcount == 0:
+                return False
+            for period in leaderboard_periods:
+                # Atomic upsert: concurrent answers cannot lose points.
+                await self._db.execute(
+                    """
+                    INSERT INTO quiz_scores (chat_id, user_id, period, name, points, answered,
+                        time_ms)
+                    VALUES (?, ?, ?, ?, ?, 1, ?)
+                    ON CONFLICT (chat_id, user_id, period) DO UPDATE SET
+                        name = excluded.name, points = points + excluded.points,
+                        answered = answered + 1, time_ms = time_ms + excluded.time_ms
+                    """,
+                    (asked.chat_id, user_id, period, name, int(right), elapsed_ms),
+                )
+            previous = await self._progress_row(user_id, asked.question_id)
+            updated = progress(previous)
+            await self._db.execute(
+                """
+                INSERT INTO quiz_progress (user_id, question_id, box, due_at, seen, correct,
+                    last_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, question_id) DO UPDATE SET
+                    box = excluded.box, due_at = excluded.due_at, seen = excluded.seen,
+                    correct = excluded.correct, last_at = excluded.last_at
+                """,
+                (user_id, updated.question_id, updated.box, updated.due_at.isoformat(),
+                 updated.seen, updated.correct, updated.last_at.isoformat()),
+            )  # fmt: skip
+        return True
+
+    async def answer_count(self, poll_id: str) -> int:
+        row = await self._one("SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?", (poll_id,))
+        return int(row[0]) if row else 0
+
+    async def round_answers(self, round_id: int) -> list[Answer]:
+        rows = await self._all(
+            "SELECT user_id, question_id, right, elapsed_ms FROM quiz_answers WHERE round_id = ?",
+            (round_id,),
+        )
+        return [Answer(row[0], row[1], bool(row[2]), row[3]) for row in rows]
+
+    # ---- leaderboards and progress ------------------------------------------------------------
+
+    async def leaderboard(self, chat_id: int, period: str, limit: int = 10) -> list[Standing]:
+        rows = await self._all(
+            """
+            SELECT user_id, name, points, time_ms, answered FROM quiz_scores
+            WHERE chat_id = ? AND period = ?
+            ORDER BY points DESC, time_ms ASC, name ASC LIMIT ?
+            """,
+            (chat_id, period, limit),
+        )
+        return [Standing(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+    async def _progress_row(self, user_id: int, question_id: str) -> Progress | None:
+        row = await self._one(
+            "SELECT * FROM quiz_progress WHERE user_id = ? AND question_id = ?",
+            (user_id, question_id),
+        )
+        return _progress(row) if row else None
+
+    async def progress(self, user_id: int) -> dict[str, Progress]:
+        rows = await self._all("SELECT * FROM quiz_progress WHERE user_id = ?", (user_id,))
+        return {row["question_id"]: _progress(row) for row in rows}
+
+    async def answer_days(self, user_id: int) -> list[str]:
+        """ISO timestamps (UTC) of the user's answers, newest first, one per distinct day."""
+        rows = await self._all(
+            """
+            SELECT MAX(answered_at) FROM quiz_answers WHERE user_id = ?
+            GROUP BY substr(answered_at, 1, 10) ORDER BY 1 DESC LIMIT 400
+            """,
+            (user_id,),
+        )
+        return [row[0] for row in rows]
+
+
+def _progress(row: aiosqlite.Row) -> Progress:
+    due, last = _time(row["due_at"]), _time(row["last_at"])
+    assert due is not None
+    assert last is not None
+    return Progress(
+        question_id=row["question_id"],
+        box=row["box"],
+        due_at=due,
+        seen=row["seen"],
+        correct=row["correct"],
+        last_at=last,
+    )

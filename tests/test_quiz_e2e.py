@@ -1,0 +1,405 @@
+"""Quizzes end to end: private practice, group games, private answering mode, restarts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.offline.session import FakeSession
+from bot.offline.telegram import FakeTelegram, StoredMessage
+from bot.offline.world import World
+from content.loader import Catalog, load_catalog
+
+
+def polls(world: World, chat: dict[str, object]) -> list[StoredMessage]:
+    return [m for m in world.messages(chat) if m.poll_id is not None]  # type: ignore[arg-type]
+
+
+def right_option(world: World, message: StoredMessage) -> int:
+    assert message.poll_id is not None
+    correct = world.telegram.polls[message.poll_id].correct_option_ids
+    assert correct is not None
+    return correct[0]
+
+
+def wrong_option(world: World, message: StoredMessage) -> int:
+    return (right_option(world, message) + 1) % 3
+
+
+async def tick(world: World, services: Services, seconds: float) -> None:
+    """Let time pass and give the scheduler's quiz job its turn."""
+    assert isinstance(services.clock, FakeClock)
+    services.clock.advance(seconds=seconds)
+    await services.quiz.tick(world.bot)
+
+
+# ---- private practice ------------------------------------------------------------------------
+
+
+async def test_private_round_with_review(world: World) -> None:
+    alice = world.user("Alice", "en")
+    await alice.send("/quiz")
+    await alice.tap("All topics")
+    await alice.tap("Any level")
+    asked: list[str] = []
+    for number in range(4):  # the fixture bank has 4 questions
+        poll = polls(world, alice.private)[-1]
+        sent = world.telegram.polls[poll.poll_id or ""]
+        assert sent.type == "quiz" and not sent.is_anonymous and sent.explanation
+        assert sent.question.startswith(f"[{number + 1}/4] ")
+        asked.append(sent.question)
+        option = wrong_option(world, poll) if number == 1 else right_option(world, poll)
+        await alice.answer_poll(poll, option)
+    assert len(set(asked)) == 4, "never the same question twice in a round"
+    result = world.last(alice.private)
+    assert "3 of 4" in (result.text or "")
+    assert "❌" in (result.text or "") and "📝" in str(result.buttons())
+    await alice.tap("Review my mistakes")
+    review = polls(world, alice.private)[-1]
+    assert world.telegram.polls[review.poll_id or ""].question.startswith("[1/1] ")
+    await alice.answer_poll(review, right_option(world, review))
+    assert "1 of 1" in (world.last(alice.private).text or "")
+    assert "No mistakes" in (world.last(alice.private).text or "")
+
+
+async def test_quiz_with_topic_skips_the_menu_and_stats_follow(world: World) -> None:
+    alice = world.user("Alice", "ru")
+    await alice.send("/quiz canwfz")
+    for _ in range(2):
+        poll = polls(world, alice.private)[-1]
+        await alice.answer_poll(poll, wrong_option(world, poll))
+    assert "0 из 2" in (world.last(alice.private).text or "")
+    await alice.send("/stats")
+    stats = world.last(alice.private).text or ""
+    assert "Ответов: 2" in stats and "верных: 0" in stats
+    assert "Серия: 1 день" in stats
+    assert "На повторение: 2 вопроса" in stats
+
+
+async def test_unknown_topic_is_explained(world: World) -> None:
+    alice = world.user("Alice", "en")
+    await alice.send("/quiz atlantis")
+    assert "no such topic" in (world.last(alice.private).text or "")
+
+
+async def test_duplicate_poll_answer_update_counts_once(world: World, services: Services) -> None:
+    alice = world.user("Alice", "en")
+    await alice.send("/quiz canwfz")
+    poll = polls(world, alice.private)[-1]
+    update = {
+        "poll_answer": {
+            "poll_id": poll.poll_id, "user": alice.user,
+            "option_ids": [right_option(world, poll)], "option_persistent_ids": ["0"],
+        }
+    }  # fmt: skip
+    await world.feed(update)
+    await world.feed(update)  # Telegram may deliver an update twice after a restart
+    assert len(polls(world, alice.private)) == 2, "one answer, one next question"
+    stats = await services.quiz.stats(alice.id)
+    assert stats.answered == 1
+
+
+async def test_unknown_poll_answers_are_ignored(world: World) -> None:
+    alice = world.user("Alice", "en")
+    update = {
+        "poll_answer": {
+            "poll_id": "424242", "user": alice.user, "option_ids": [0],
+            "option_persistent_ids": ["0"],
+        }
+    }  # fmt: skip
+    assert await world.feed(update) == []
+
+
+# ---- group games -----------------------------------------------------------------------------
+
+
+async def test_group_game_lobby_timer_pause_resume_results_top(
+    world: World, services: Services
+) -> None:
+    alice, bob, carol = (
+        world.user("Alice", "en"),
+        world.user("Bob", "en"),
+        world.user("Carol", "en"),
+    )
+    group = world.group("Delegates", {alice: "creator", bob: "member", carol: "member"})
+    await alice.send("/language", chat=group)
+    await alice.tap("English", chat=group)
+    await alice.send("/quiz", chat=group)
+    assert "Quiz game" in (world.last(group).text or "")
+    await bob.tap("I'm in", chat=group)
+    await carol.tap("I'm in", chat=group)
+    assert "Players (3): Alice, Bob, Carol" in (world.last(group).text or "")
+    assert "Starting in 30 s" in (world.last(group).text or "")
+    requests = await bob.tap("Start", chat=group)  # not the starter, not an admin
+    assert "Only the player who started" in requests[-1].params["text"]
+    await alice.send("/quiz", chat=group)
+    assert "already running" in (world.last(group).text or "")
+    await alice.tap("Start", chat=group)
+
+    first = polls(world, group)[-1]
+    assert world.telegram.polls[first.poll_id or ""].question.startswith("[1/4] ")
+    await alice.answer_poll(first, right_option(world, first))
+    await bob.answer_poll(first, wrong_option(world, first))
+    await tick(world, services, 10)
+    assert len(polls(world, group)) == 1, "the timer has not run out yet"
+    await tick(world, services, 15)  # 20 s open period + grace: Carol stayed silent
+    assert len(polls(world, group)) == 2
+    await tick(world, services, 25)  # question 2: nobody answers
+    await tick(world, services, 25)  # question 3: nobody answers → pause
+    assert "paused" in (world.last(group).text or "")
+    assert len(polls(world, group)) == 3
+    await tick(world, services, 300)
+    assert len(polls(world, group)) == 3, "a paused game waits"
+    await carol.tap("Resume", chat=group)
+    last = polls(world, group)[-1]
+    assert world.telegram.polls[last.poll_id or ""].question.startswith("[4/4] ")
+    await alice.answer_poll(last, right_option(world, last))
+    await tick(world, services, 25)
+    result = world.last(group).text or ""
+    assert "Game over" in result
+    assert result.index("🥇 Alice: 2") < result.index("Bob: 0") and "Carol: 0" in result
+    await alice.send("/top", chat=group)
+    top = world.last(group).text or ""
+    assert "This month" in top and "🥇 Alice: 2" in top
+
+
+async def test_everyone_answered_moves_on_without_waiting(
+    world: World, services: Services
+) -> None:
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    group = world.group("Delegates", {alice: "creator", bob: "member"})
+    await alice.send("/quiz", chat=group)
+    await bob.tap("Я играю", chat=group)
+    await alice.tap("Начать", chat=group)
+    first = polls(world, group)[-1]
+    await alice.answer_poll(first, right_option(world, first))
+    assert len(polls(world, group)) == 1
+    await bob.answer_poll(first, right_option(world, first))
+    assert len(polls(world, group)) == 2, "both players answered: next question at once"
+
+
+async def test_lobby_starts_itself_after_the_countdown(world: World, services: Services) -> None:
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    group = world.group("Delegates", {alice: "member", bob: "member"})
+    await alice.send("/quiz", chat=group)
+    await bob.tap("Я играю", chat=group)
+    await tick(world, services, 31)
+    assert len(polls(world, group)) == 1
+
+
+async def test_stop_by_starter_or_admin_only(world: World) -> None:
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    group = world.group("Delegates", {alice: "member", bob: "member"})
+    await alice.send("/quiz", chat=group)
+    lobby = world.last(group)
+    await bob.send("/stop", chat=group)
+    assert "только тот, кто начал" in (world.last(group).text or "")
+    await alice.send("/stop", chat=group)
+    assert "отменена" in (lobby.text or ""), "the lobby message says the game was cancelled"
+    await alice.send("/quiz", chat=group)  # the chat is free again
+    assert "Викторина в группе" in (world.last(group).text or "")
+
+
+async def test_stale_lobby_buttons_expire(world: World) -> None:
+    alice = world.user("Alice", "en")
+    group = world.group("Delegates", {alice: "creator"})
+    await alice.send("/quiz", chat=group)
+    lobby = world.last(group)
+    join = next(b["callback_data"] for b in lobby.buttons() if "Я играю" in b["text"])
+    await alice.tap("Начать", chat=group)
+    requests = await alice.press(lobby, join)  # a stale client still shows the lobby
+    assert "устарела" in requests[-1].params["text"]
+
+
+async def test_what_the_group_missed(world: World, services: Services) -> None:
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    group = world.group("Delegates", {alice: "creator", bob: "member"})
+    await alice.send("/quiz", chat=group)
+    await bob.tap("Я играю", chat=group)
+    await alice.tap("Начать", chat=group)
+    for _ in range(4):
+        poll = polls(world, group)[-1]
+        await alice.answer_poll(poll, wrong_option(world, poll))
+        await bob.answer_poll(poll, right_option(world, poll))
+    assert "Игра окончена" in (world.last(group).text or "")
+    await bob.tap("Что группа не знала", chat=group)
+    review = polls(world, group)[-1]
+    assert world.telegram.polls[review.poll_id or ""].question.startswith("[1/3] ")
+
+
+async def test_private_answering_mode(world: World, services: Services) -> None:
+    admin, bob, carol = (
+        world.user("Admin", "en"),
+        world.user("Bob", "en"),
+        world.user("Carol", "en"),
+    )
+    group = world.group("Delegation", {admin: "administrator", bob: "member", carol: "member"})
+    await bob.send("/quiz", chat=group)
+    requests = await bob.tap("Ответы видны", chat=group)  # a member cannot switch it
+    assert "администраторы" in requests[-1].params["text"]
+    await admin.tap("Ответы видны", chat=group)
+    assert "Ответы скрыты" in (world.last(group).text or "")
+    await carol.tap("Я играю", chat=group)
+    await bob.tap("Начать", chat=group)
+    question = world.last(group)
+    assert question.poll_id is None and len(question.buttons()) >= 3
+    option_c = next(b["callback_data"] for b in question.buttons() if b["text"].startswith("C."))
+    # Which button is right is only in the bot's database; try them as users would.
+    answers = [await bob.tap("A.", chat=group), await carol.tap("B.", chat=group)]
+    alerts = [requests[-1].params["text"] for requests in answers]
+    assert all(alert.startswith(("✅", "❌")) for alert in alerts)
+    assert all(requests[-1].params["show_alert"] for requests in answers)
+    again = await bob.press(question, option_c)  # a second press on the same question
+    assert "уже ответили" in again[-1].params["text"]
+    assert "Вопрос закрыт: 2 ответа" in (question.text or ""), "both answered: closed at once"
+    await admin.send("/stop", chat=group)  # an admin ends the game early: partial results
+    result = world.last(group).text or ""
+    assert "ответы скрыты" in result and "Игроков: 2" in result
+    assert "Bob" not in result and "Carol" not in result, "no names: nobody's mistakes shown"
+
+
+async def test_group_leaderboard_survives_supergroup_migration(
+    world: World, services: Services
+) -> None:
+    alice = world.user("Alice", "en")
+    group = world.group("Class", {alice: "creator"}, supergroup=False)
+    await alice.send("/quiz", chat=group)
+    await alice.tap("Начать", chat=group)
+    for _ in range(4):
+        poll = polls(world, group)[-1]
+        await alice.answer_poll(poll, right_option(world, poll))
+    supergroup = await world.migrate(group, by=alice)
+    await alice.send("/top", chat=supergroup)
+    assert "🥇 Alice: 4" in (world.last(supergroup).text or "")
+
+
+# ---- restarts ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restartable(
+    tmp_path: Path, settings: Settings, clock: FakeClock, telegram: FakeTelegram, catalog: Catalog
+) -> Callable[[], Awaitable[tuple[World, Services]]]:
+    """Start the bot on a database file; calling again "restarts" it on the same file."""
+    opened: list[Services] = []
+
+    async def start() -> tuple[World, Services]:
+        services = await create_services(
+            settings, clock, catalog=catalog, database_path=tmp_path / "bot.sqlite3",
+            rng=random.Random(len(opened)),
+        )  # fmt: skip
+        opened.append(services)
+        bot = create_bot(
+            telegram.token,
+            "http://offline",
+            session=FakeSession(telegram),
+            limiter=services.limiter,
+        )
+        return World(telegram, bot, create_dispatcher(services)), services
+
+    return start
+
+
+async def test_restart_mid_game_loses_no_points_and_resumes(
+    restartable: Callable[[], Awaitable[tuple[World, Services]]],
+) -> None:
+    world, services = await restartable()
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    group = world.group("Delegates", {alice: "creator", bob: "member"})
+    await alice.send("/quiz", chat=group)
+    await bob.tap("Я играю", chat=group)
+    await alice.tap("Начать", chat=group)
+    first = polls(world, group)[-1]
+    await alice.answer_poll(first, right_option(world, first))
+    # kill -9: no shutdown hook, no finish; the connection just goes away.
+    await services.db.close()
+
+    world2, services2 = await restartable()
+    world2._user_ids = world._user_ids  # same people
+    await bob.__class__(world2, bob.user).answer_poll(first, right_option(world, first))
+    assert len(polls(world2, group)) == 2, "the last answer after the restart moved the game on"
+    await alice.__class__(world2, alice.user).send("/stop", chat=group)
+    result = world2.last(group).text or ""
+    assert "Игра окончена" in result
+    month, _ = await services2.quiz.leaderboard(group["id"])
+    assert {(s.name, s.points) for s in month} == {("Alice", 1), ("Bob", 1)}
+    await services2.close()
+
+
+async def test_restart_after_the_timer_ran_out_moves_on(
+    restartable: Callable[[], Awaitable[tuple[World, Services]]],
+) -> None:
+    world, services = await restartable()
+    alice = world.user("Alice", "en")
+    group = world.group("Delegates", {alice: "creator"})
+    await alice.send("/quiz", chat=group)
+    await alice.tap("Начать", chat=group)
+    await services.db.close()  # the bot dies with question 1 open
+    world2, services2 = await restartable()
+    assert isinstance(services2.clock, FakeClock)
+    services2.clock.advance(minutes=5)  # it was down for five minutes
+    await services2.quiz.tick(world2.bot)
+    assert len(polls(world2, group)) == 2, "the game continues where the database says"
+    await services2.close()
+
+
+# ---- pacing ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def shipped_world(
+    settings: Settings, clock: FakeClock, telegram: FakeTelegram
+) -> AsyncIterator[tuple[World, Services]]:
+    services = await create_services(
+        settings, clock, catalog=load_catalog(), database_path=":memory:", rng=random.Random(3)
+    )
+    bot = create_bot(
+        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
+    )
+    yield World(telegram, bot, create_dispatcher(services)), services
+    await services.close()
+    assert not telegram.violations
+
+
+async def test_group_game_never_exceeds_20_messages_a_minute(
+    shipped_world: tuple[World, Services],
+) -> None:
+    world, _ = shipped_world
+    players = [world.user(f"P{i}", "en") for i in range(12)]
+    group = world.group("Big class", dict.fromkeys(players, "member"))
+    starter = players[0]
+    await starter.send("/quiz", chat=group)
+    for _ in range(3):
+        await starter.tap("Вопросов", chat=group)  # 10 → 15 → 20 → 5 ... up to 20
+        if "вопросов: 20" in (world.last(group).text or ""):
+            break
+    await starter.tap("20 с", chat=group)  # 20 → 30 s
+    for player in players[1:]:
+        await player.tap("Я играю", chat=group)  # eleven joins: most lobby edits are skipped
+    await starter.tap("Начать", chat=group)
+    answered: set[str] = set()
+    while "Игра окончена" not in (world.last(group).text or ""):
+        current = polls(world, group)[-1]
+        assert current.poll_id not in answered, "the game stalled"
+        answered.add(current.poll_id or "")
+        for player in players:  # everyone answers at once: the next question is due at once
+            await player.answer_poll(current, right_option(world, current))
+    assert len(answered) == 20
+    assert "Игра окончена" in (world.last(group).text or "")
+    counted = {"sendMessage", "sendPoll", "editMessageText"}
+    sends = [
+        r.at
+        for r in world.telegram.requests
+        if r.method in counted and r.params["chat_id"] == group["id"]
+    ]
+    assert len(sends) > 20
+    for index, moment in enumerate(sends):
+        window = [t for t in sends[index:] if t - moment < timedelta(minutes=1)]
+        assert len(window) <= 20, f"{len(window)} messages in the minute from {moment}"
