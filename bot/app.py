@@ -24,10 +24,12 @@ from bot.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.services.library import Library
 from bot.services.profiles import Profiles
 from bot.services.quiz import QuizService
+from bot.services.reminders import ReminderService
 from content.loader import Catalog, load_catalog
 from storage.chats import ChatRepository
 from storage.db import open_database
 from storage.quiz import QuizRepository
+from storage.reminders import ReminderRepository
 from storage.users import UserRepository
 
 
@@ -41,6 +43,7 @@ class Services:
     profiles: Profiles
     limiter: RateLimiter
     quiz: QuizService
+    reminders: ReminderService
     # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
     run_scheduler: bool = True
     scheduler: AsyncIOScheduler | None = None
@@ -63,16 +66,20 @@ async def create_services(
     chats = ChatRepository(db, clock.now)
     users = UserRepository(db, clock.now)
     limiter = RateLimiter(clock)
+    profiles = Profiles(chats, users, settings.bot_default_language)
     return Services(
         settings=settings,
         clock=clock,
         db=db,
         catalog=catalog,
         library=Library(catalog, rng),
-        profiles=Profiles(chats, users, settings.bot_default_language),
+        profiles=profiles,
         limiter=limiter,
         quiz=QuizService(
             QuizRepository(db, clock.now), catalog, clock, limiter, settings.bot_timezone, rng
+        ),
+        reminders=ReminderService(
+            ReminderRepository(db, clock.now), catalog, profiles, clock, settings.bot_timezone
         ),
     )
 
@@ -101,6 +108,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         library=services.library,
         profiles=services.profiles,
         quiz=services.quiz,
+        reminders=services.reminders,
     )
     dispatcher.update.outer_middleware(ProfileMiddleware(services.profiles, services.catalog.ui))
     dispatcher.include_routers(*handlers.setup_routers())

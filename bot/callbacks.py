@@ -82,3 +82,10 @@ class QuizAnswerCb(CallbackData, prefix="qa"):
     round: int
     pos: int
     option: int
+
+
+class ReminderCb(CallbackData, prefix="rm"):
+    """A reminder setting: scope, topic, lead, hour, tz, topics (the topic picker), back."""
+
+    setting: str
+    value: str = ""

@@ -37,10 +37,15 @@ QUIZ = BotCommandSpec("quiz")
 STOP = BotCommandSpec("stop")
 TOP = BotCommandSpec("top", Where.GROUP)
 STATS = BotCommandSpec("stats", Where.PRIVATE)
+SUBSCRIBE = BotCommandSpec("subscribe")
+UNSUBSCRIBE = BotCommandSpec("unsubscribe")
+REMINDERS = BotCommandSpec("reminders")
+DATES = BotCommandSpec("dates")
+CALENDAR = BotCommandSpec("calendar")
 
 COMMANDS: tuple[BotCommandSpec, ...] = (
-    START, HELP, TOPICS, FACT, QUIZ, STOP, TOP, STATS, SEARCH, TIMELINE, GLOSSARY, SOURCES,
-    LANGUAGE, ABOUT,
+    START, HELP, TOPICS, FACT, QUIZ, STOP, TOP, STATS, DATES, SUBSCRIBE, REMINDERS, UNSUBSCRIBE,
+    CALENDAR, SEARCH, TIMELINE, GLOSSARY, SOURCES, LANGUAGE, ABOUT,
 )  # fmt: skip
 
 

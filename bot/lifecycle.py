@@ -28,10 +28,19 @@ async def on_startup(bot: Bot, services: Services) -> None:
     me = await bot.get_me()  # the token check: a bad token fails here, before polling
     log.info("started as @%s (id %s)", me.username, me.id)
     await set_command_menus(bot, services)
+    recovered = await services.reminders.repo.recover_in_flight()
+    if recovered:
+        log.warning(
+            "%s reminder(s) were being sent when the bot stopped: sending again", recovered
+        )
     if services.run_scheduler:
         # APScheduler 3.11 needs the running loop, so it starts here and not at import.
         services.scheduler = create_scheduler(
-            {"quiz-tick": (lambda: services.quiz.tick(bot), 1.0)}
+            {
+                "quiz-tick": (lambda: services.quiz.tick(bot), 1.0),
+                "reminders-plan": (services.reminders.plan_due, 60.0),
+                "reminders-send": (lambda: _drain(services, bot), 2.0),
+            }
         )
         services.scheduler.start()
 
@@ -63,3 +72,7 @@ async def set_command_menus(bot: Bot, services: Services) -> None:
                 for spec in commands_for(Where.PRIVATE)
             ]
             await bot.set_my_commands(default, scope=BotCommandScopeDefault())
+
+
+async def _drain(services: Services, bot: Bot) -> None:
+    await services.reminders.drain(bot)

@@ -14,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[], Awaitable[None]]
+Job = Callable[[], Awaitable[object]]
 
 
 def create_scheduler(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler:
@@ -33,7 +33,7 @@ def create_scheduler(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler:
     return scheduler
 
 
-def _guarded(name: str, job: Job) -> Job:
+def _guarded(name: str, job: Job) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await job()

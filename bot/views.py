@@ -33,8 +33,17 @@ class Screen:
     markup: InlineKeyboardMarkup | None = None
 
 
+# English dates for an international audience: "29 August 1991", not "August 29, 1991".
+BABEL_LOCALES: dict[Lang, str] = {"ru": "ru", "en": "en_GB", "kk": "kk"}
+
+
 def long_date(day: date, lang: Lang) -> str:
-    return str(format_date(day, format="long", locale=lang))
+    return str(format_date(day, format="long", locale=BABEL_LOCALES[lang]))
+
+
+def day_month(day: date, lang: Lang) -> str:
+    """ "29 August", "29 августа", "29 тамыз"."""
+    return str(format_date(day, format="d MMMM", locale=BABEL_LOCALES[lang]))
 
 
 def sources_line(catalog: Catalog, cites: list[Citation], t: Translator) -> Html:

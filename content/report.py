@@ -56,7 +56,7 @@ def content_report(catalog: Catalog) -> str:
             + ", ".join(f"{k}: {v}" for k, v in sorted(by_difficulty.items()))
         )
     lines.append("")
-    if fallbacks:
+    if fallbacks or ui_missing:
         lines.append(
             f"kk falls back to ru for {len(fallbacks)} item(s)"
             f" and {ui_missing} interface string(s)"

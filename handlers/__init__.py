@@ -11,6 +11,7 @@ from handlers import (
     language,
     membership,
     quiz,
+    reminders,
     search,
     start,
 )
@@ -22,6 +23,7 @@ def setup_routers() -> list[Router]:
         errors.setup(),
         membership.setup(),
         quiz.setup(),
+        reminders.setup(),
         start.setup(),
         language.setup(),
         content.setup(),

@@ -8,9 +8,9 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import ErrorEvent
 
+from bot.errors import UserFacingError
 from bot.i18n import Html, Translator
 from bot.services.profiles import Profiles
-from bot.services.quiz import QuizError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def setup() -> Router:
         if isinstance(error, TelegramMigrateToChat) and chat_id is not None:
             await profiles.migrate(chat_id, error.migrate_to_chat_id)
             return
-        if isinstance(error, QuizError) and t is not None:
+        if isinstance(error, UserFacingError) and t is not None:
             # A domain error: the user did something that cannot happen now; say why.
             await _tell(event, bot, chat_id, t.plain(error.key), t(error.key))
             return

@@ -26,6 +26,10 @@ MIGRATE_CHAT_STATEMENTS: list[str] = [
     "DELETE FROM quiz_scores WHERE chat_id = :old",
     "UPDATE OR IGNORE quiz_rounds SET chat_id = :new WHERE chat_id = :old",
     "UPDATE quiz_asked SET chat_id = :new WHERE chat_id = :old",
+    "UPDATE OR IGNORE subscriptions SET chat_id = :new WHERE chat_id = :old",
+    "DELETE FROM subscriptions WHERE chat_id = :old",
+    "UPDATE OR IGNORE deliveries SET chat_id = :new WHERE chat_id = :old",
+    "DELETE FROM deliveries WHERE chat_id = :old",
 ]
 
 

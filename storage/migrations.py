@@ -105,4 +105,36 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (user_id, question_id)
     );
     """,
+    # 3: anniversary reminders. A subscription per chat; deliveries keyed by (chat, calendar
+    # day, occurrence, lead) so nothing is planned or sent twice; the planner's watermark so a
+    # restart plans exactly the time it missed.
+    """
+    CREATE TABLE subscriptions (
+        chat_id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL DEFAULT 'key',
+        topics TEXT NOT NULL DEFAULT '[]',
+        leads TEXT NOT NULL DEFAULT '[0]',
+        send_hour INTEGER NOT NULL DEFAULT 9,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        chat_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        occurrence TEXT NOT NULL,
+        lead INTEGER NOT NULL,
+        due_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, day, occurrence, lead)
+    );
+    CREATE INDEX deliveries_queue ON deliveries (status, next_attempt_at);
+    CREATE TABLE planner_state (
+        name TEXT PRIMARY KEY,
+        planned_until TEXT NOT NULL
+    );
+    """,
 ]

@@ -18,6 +18,15 @@ class User:
     telegram_language: str | None
 
 
+def _user(row: aiosqlite.Row) -> User:
+    language = row["language"]
+    return User(
+        id=row["id"],
+        language=language if language in LANGS else None,
+        telegram_language=row["telegram_language"],
+    )
+
+
 class UserRepository:
     def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
         self._db = db
@@ -37,15 +46,15 @@ class UserRepository:
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
-            async with self._db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cursor:
-                row = await cursor.fetchone()
-        assert row is not None
-        language = row["language"]
-        return User(
-            id=row["id"],
-            language=language if language in LANGS else None,
-            telegram_language=row["telegram_language"],
-        )
+            found = await self.get(user_id)
+            assert found is not None
+            return found
+        return _user(row)
+
+    async def get(self, user_id: int) -> User | None:
+        async with self._db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _user(row) if row is not None else None
 
     async def set_language(self, user_id: int, language: Lang) -> None:
         await self._db.execute(

@@ -63,6 +63,11 @@ class TelegramError(Exception):
         return body
 
 
+class SimulatedCrash(BaseException):
+    """The bot's process dies: raised instead of a request that never leaves (kill -9 tests).
+    A BaseException, so no ``except Exception`` in the bot can swallow it."""
+
+
 def bad_request(description: str) -> TelegramError:
     return TelegramError(400, f"Bad Request: {description}")
 
@@ -164,6 +169,8 @@ class FakeTelegram:
         self.updates: deque[dict[str, Any]] = deque()
         self.webhook_url: str | None = None
         self._failures: list[tuple[str | None, TelegramError, int]] = []
+        # kill -9 simulation: after this many sendMessage calls, every request "never leaves".
+        self.crash_after_messages: int | None = None
         self._message_ids: dict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(1)
         )
@@ -218,6 +225,10 @@ class FakeTelegram:
         raw_params: dict[str, str],
         files: dict[str, tuple[str, bytes]] | None = None,
     ) -> tuple[int, dict[str, Any]]:
+        if self.crash_after_messages is not None:
+            sent = sum(1 for r in self.requests if r.method == "sendMessage" and r.error is None)
+            if sent >= self.crash_after_messages:
+                raise SimulatedCrash
         params = {key: _decode(key, value) for key, value in raw_params.items()}
         request = Request(method, params, self.clock.now(), files or {})
         self.requests.append(request)

@@ -77,6 +77,12 @@ class Profiles:
             return user.language or resolve_language(user.telegram_language, self.default)
         return self.default
 
+    async def chat_language(self, chat: Chat) -> Lang:
+        """The language to write in when no update is at hand (reminders): in a private chat,
+        the user's (the chat id is the user id)."""
+        user = await self.users.get(chat.id) if chat.type == "private" else None
+        return self.language(chat, user)
+
     async def set_language(self, chat: Chat, user: User | None, language: Lang) -> None:
         if chat.type == "private" and user is not None:
             await self.users.set_language(user.id, language)

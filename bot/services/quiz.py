@@ -21,6 +21,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, InputPollOption
 
 from bot.clock import Clock
+from bot.errors import UserFacingError
 from bot.i18n import Html, Translator, quote
 from bot.quiz import views
 from bot.quiz.engine import (
@@ -59,12 +60,8 @@ ALERT_MAX = 200
 LOBBY_RESERVE = 6
 
 
-class QuizError(Exception):
-    """A quiz action that cannot happen; ``key`` is the interface string that says why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class QuizError(UserFacingError):
+    """A quiz action that cannot happen now."""
 
 
 class QuizService:

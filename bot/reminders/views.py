@@ -1,0 +1,129 @@
+"""Reminder screens: the reminder itself, the settings, and the coming dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import ReminderCb, TopicCb
+from bot.i18n import Html, Translator, quote
+from bot.reminders.planner import LEADS
+from bot.views import Screen, day_month, fit, long_date
+from content.loader import Catalog
+from content.models import CalendarEvent
+from storage.reminders import SubscriptionRow
+
+COMMON_ZONES = ("Asia/Almaty", "Europe/Moscow", "Europe/Berlin", "America/New_York", "UTC")
+
+__all__ = ["Screen", "dates", "reminder", "settings", "topic_picker"]
+
+
+def reminder(
+    catalog: Catalog, t: Translator, events: list[CalendarEvent], occurrence: date, lead: int
+) -> Screen:
+    """One message for every selected event on one day, each with its anniversary number."""
+    header_key = {0: "reminders.today", 1: "reminders.tomorrow"}.get(lead, "reminders.in_days")
+    lines: list[str] = [t(header_key, count=lead, date=day_month(occurrence, t.lang))]
+    for event in events:
+        years = occurrence.year - event.year
+        ago = t("reminders.years_ago" if lead == 0 else "reminders.years", count=years)
+        then = long_date(date(event.year, event.month, event.day), t.lang)
+        lines.append(f"• <b>{ago}</b>, {quote(then)}: {quote(event.text.get(t.lang))}")
+    builder = InlineKeyboardBuilder()
+    seen: set[str] = set()
+    for event in events:
+        topic = catalog.topics.get(event.topic)
+        if topic is None or topic.id in seen:
+            continue
+        seen.add(topic.id)
+        builder.button(
+            text=f"{topic.emoji} {topic.title.get(t.lang)}", callback_data=TopicCb(topic=topic.id)
+        )
+    builder.adjust(1)
+    return Screen(fit(Html("\n\n".join(lines))), builder.as_markup())
+
+
+def _toggle(label: str, on: bool) -> str:
+    return f"{'✅' if on else '▫️'} {label}"
+
+
+def settings(catalog: Catalog, t: Translator, row: SubscriptionRow, timezone: str) -> Screen:
+    if row.scope == "topics":
+        chosen = ", ".join(
+            catalog.topics[topic].title.get(t.lang)
+            for topic in sorted(row.topics)
+            if topic in catalog.topics
+        )
+        what = t("reminders.scope_topics", topics=chosen)
+    else:
+        what = t(f"reminders.scope_{row.scope}")
+    leads = ", ".join(t.plain(f"reminders.lead.{lead}") for lead in row.leads)
+    text = t(
+        "reminders.settings",
+        what=what,
+        leads=leads,
+        hour=f"{row.send_hour:02d}:00",
+        timezone=timezone,
+    )
+
+    def button(label: str, setting: str, value: str = "") -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=label, callback_data=ReminderCb(setting=setting, value=value).pack()
+        )
+
+    rows = [
+        [
+            button(_toggle(t.plain("reminders.key_dates"), row.scope == "key"), "scope", "key"),
+            button(_toggle(t.plain("reminders.all_dates"), row.scope == "all"), "scope", "all"),
+        ],
+        [button(_toggle(t.plain("reminders.by_topic"), row.scope == "topics"), "topics")],
+        [
+            button(
+                _toggle(t.plain(f"reminders.lead.{lead}"), lead in row.leads), "lead", str(lead)
+            )
+            for lead in LEADS
+        ],
+        [
+            button("◀", "hour", str((row.send_hour - 1) % 24)),
+            button(f"🕘 {row.send_hour:02d}:00", "hour", str(row.send_hour)),
+            button("▶", "hour", str((row.send_hour + 1) % 24)),
+        ],
+        [button(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[:3]],
+        [button(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[3:]],
+        [button(t.plain("reminders.unsubscribe_button"), "off")],
+    ]
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def topic_picker(catalog: Catalog, t: Translator, row: SubscriptionRow) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for topic in catalog.topics.values():
+        on = row.scope == "topics" and topic.id in row.topics
+        builder.button(
+            text=_toggle(f"{topic.emoji} {topic.title.get(t.lang)}", on),
+            callback_data=ReminderCb(setting="topic", value=topic.id),
+        )
+    builder.button(text=t.plain("reminders.back"), callback_data=ReminderCb(setting="back"))
+    builder.adjust(1)
+    return Screen(t("reminders.choose_topics"), builder.as_markup())
+
+
+def dates(
+    catalog: Catalog,
+    t: Translator,
+    upcoming: list[tuple[date, CalendarEvent]],
+    today: date,
+    timezone: str,
+) -> Screen:
+    lines: list[str] = [t("reminders.dates_header", timezone=timezone)]
+    for day, event in upcoming:
+        days = (day - today).days
+        when = t("reminders.today_short") if days == 0 else t("reminders.in_n_days", count=days)
+        years = day.year - event.year
+        lines.append(
+            f"{'★ ' if event.key else ''}<b>{quote(long_date(day, t.lang))}</b> ({when}) — "
+            f"{t('reminders.anniversary', count=years)}\n{quote(event.text.get(t.lang))}"
+        )
+    return Screen(fit(Html("\n\n".join(lines))))

@@ -1,0 +1,315 @@
+"""Anniversary reminders: subscriptions, planning into the delivery table, and sending.
+
+SQLite is the source of truth; the scheduler only calls ``plan_due`` (every minute) and
+``drain`` (every few seconds).
+
+Delivery policy:
+- A delivery is claimed (``sending``) right before its message is sent and marked right after.
+- After downtime, deliveries due within ``CATCH_UP`` (6 h) are still sent; older ones are
+  recorded as ``missed`` and never sent days late. The planner keeps a watermark, so even the
+  time the bot was down is planned (and those deliveries are recorded, sent or missed).
+- 429: the request middleware waits ``retry_after`` and retries. 403 (blocked, kicked) and
+  400 "chat not found": the chat is marked inactive, the delivery ``failed``, later ones are
+  skipped. 400 with ``migrate_to_chat_id``: the chat id is rewritten everywhere and the message
+  is resent to the new id. 5xx and connection errors: retried with backoff, ``MAX_ATTEMPTS``
+  in all, then ``failed``.
+- Unknown outcome. A request timeout means the request left and Telegram most likely
+  delivered it: the delivery is recorded ``unknown`` and not resent (a doubled reminder is the
+  worse failure there). A restart finds deliveries still ``sending``, whose request may not have
+  left at all: they are sent again (``recover_in_flight``); a duplicate is possible only if the
+  process died between Telegram's answer and the next database write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from icalendar import Calendar, Event, vRecur
+
+from bot.clock import Clock
+from bot.errors import UserFacingError
+from bot.i18n import Translator
+from bot.reminders import views
+from bot.reminders.planner import (
+    LEADS,
+    Selection,
+    Subscription,
+    events_on,
+    next_occurrence,
+    plan,
+)
+from bot.services.profiles import Profiles
+from content.loader import Catalog
+from content.models import CalendarEvent, Lang
+from storage.reminders import (
+    FAILED,
+    MISSED,
+    PENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Delivery,
+    ReminderRepository,
+    SubscriptionRow,
+)
+
+log = logging.getLogger(__name__)
+
+CATCH_UP = timedelta(hours=6)
+PLAN_AHEAD = timedelta(minutes=10)
+BATCH = 200
+CONCURRENCY = 25  # requests in flight at once; the rate limiter sets the actual pace
+MAX_ATTEMPTS = 4
+BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
+ZONES = frozenset(available_timezones())
+
+
+class ReminderError(UserFacingError):
+    """A reminder setting that cannot be applied."""
+
+
+class ReminderService:
+    def __init__(
+        self,
+        repo: ReminderRepository,
+        catalog: Catalog,
+        profiles: Profiles,
+        clock: Clock,
+        default_timezone: str,
+    ) -> None:
+        self.repo = repo
+        self.catalog = catalog
+        self.profiles = profiles
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    def timezone_of(self, subscription: SubscriptionRow | None, chat_timezone: str | None) -> str:
+        if subscription is not None and subscription.timezone:
+            return subscription.timezone
+        return chat_timezone or self.default_timezone
+
+    # ---- settings -----------------------------------------------------------------------------
+
+    async def subscribe(self, chat_id: int) -> SubscriptionRow:
+        await self.repo.subscribe(chat_id)
+        return await self._replan(chat_id)
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        return await self.repo.unsubscribe(chat_id)
+
+    async def settings(self, chat_id: int) -> SubscriptionRow:
+        found = await self.repo.get(chat_id)
+        if found is None:
+            raise ReminderError("reminders.not_subscribed")
+        return found
+
+    async def change(self, chat_id: int, setting: str, value: str) -> SubscriptionRow:
+        current = await self.settings(chat_id)
+        if setting == "scope" and value in {"key", "all"}:
+            await self.repo.update(chat_id, scope=value)
+        elif setting == "topic" and value in self.catalog.topics:
+            topics = set(current.topics) ^ {value}
+            await self.repo.update(chat_id, scope="topics" if topics else "key", topics=topics)
+        elif setting == "lead" and value.isdigit() and int(value) in LEADS:
+            leads = set(current.leads) ^ {int(value)}
+            if not leads:
+                raise ReminderError("reminders.need_a_lead")
+            await self.repo.update(chat_id, leads=leads)
+        elif setting == "hour" and value.lstrip("-").isdigit():
+            await self.repo.update(chat_id, send_hour=int(value) % 24)
+        elif setting == "tz":
+            await self.set_timezone(chat_id, value)
+        else:
+            raise ReminderError("errors.button_expired")
+        return await self._replan(chat_id)
+
+    async def set_timezone(self, chat_id: int, name: str) -> None:
+        name = name.strip()
+        if name not in ZONES:
+            raise ReminderError("reminders.bad_timezone")
+        await self.profiles.set_timezone(chat_id, name)
+
+    async def _replan(self, chat_id: int) -> SubscriptionRow:
+        """Re-plan one chat's future deliveries after its settings changed."""
+        now = self.clock.now()
+        await self.repo.drop_pending(chat_id, now)
+        subscription = await self.settings(chat_id)
+        until = await self.repo.watermark()
+        if until is not None and until > now and subscription.active:
+            planned = plan(self.catalog.calendar, [self._planner_input(subscription)], now, until)
+            await self.repo.insert_planned((p, PENDING) for p in planned)
+        return subscription
+
+    def _planner_input(self, row: SubscriptionRow) -> Subscription:
+        return Subscription(
+            chat_id=row.chat_id,
+            timezone=self.timezone_of(row, None),
+            send_hour=row.send_hour,
+            leads=row.leads,
+            selection=Selection(row.scope, row.topics),
+        )
+
+    # ---- planning -----------------------------------------------------------------------------
+
+    async def plan_due(self) -> int:
+        """Plan every delivery due between the watermark and a little ahead of now."""
+        now = self.clock.now()
+        start = await self.repo.watermark() or now
+        end = now + PLAN_AHEAD
+        if start >= end:
+            return 0
+        subscriptions = [
+            self._planner_input(row) for row in await self.repo.active_subscriptions()
+        ]
+        planned = plan(self.catalog.calendar, subscriptions, start, end)
+        inserted = await self.repo.insert_planned(
+            (item, MISSED if item.due_at < now - CATCH_UP else PENDING) for item in planned
+        )
+        await self.repo.set_watermark(end)
+        return inserted
+
+    # ---- sending ------------------------------------------------------------------------------
+
+    async def drain(self, bot: Bot) -> int:
+        """Send everything that is due, in batches; returns how many deliveries were handled."""
+        handled = 0
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def deliver(delivery: Delivery) -> None:
+            async with limit:
+                try:
+                    await self._deliver(bot, delivery)
+                except Exception as error:  # a bug with one chat must not stop the others
+                    log.exception("reminder %s failed", delivery.key)
+                    await self.repo.mark(delivery, FAILED, error=repr(error)[:200])
+
+        while batch := await self.repo.claim_due(self.clock.now(), BATCH):
+            async with asyncio.TaskGroup() as group:
+                for delivery in batch:
+                    group.create_task(deliver(delivery))
+            handled += len(batch)
+        return handled
+
+    async def _deliver(self, bot: Bot, delivery: Delivery) -> None:
+        now = self.clock.now()
+        if delivery.due_at < now - CATCH_UP:
+            await self.repo.mark(delivery, MISSED, error="older than the catch-up window")
+            return
+        subscription = await self.repo.get(delivery.chat_id)
+        chat = await self.profiles.chats.get(delivery.chat_id)
+        if subscription is None or (chat is not None and not chat.active):
+            await self.repo.mark(delivery, SKIPPED, error="unsubscribed or inactive")
+            return
+        events = events_on(
+            self.catalog.calendar,
+            delivery.occurrence,
+            Selection(subscription.scope, subscription.topics),
+        )
+        if not events:
+            await self.repo.mark(delivery, SKIPPED, error="no events match the settings now")
+            return
+        lang = await self.profiles.chat_language(chat) if chat else self.profiles.default
+        screen = views.reminder(
+            self.catalog,
+            Translator(self.catalog.ui, lang),
+            events,
+            delivery.occurrence,
+            delivery.lead,
+        )
+        await self._send(bot, delivery, delivery.chat_id, screen)
+
+    async def _send(
+        self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen
+    ) -> None:
+        try:
+            await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
+        except TelegramMigrateToChat as error:
+            await self.profiles.migrate(chat_id, error.migrate_to_chat_id)
+            moved = Delivery(
+                error.migrate_to_chat_id, delivery.day, delivery.occurrence, delivery.lead,
+                delivery.due_at, delivery.attempts,
+            )  # fmt: skip
+            await self._send(bot, moved, error.migrate_to_chat_id, screen)
+            return
+        except (TelegramForbiddenError, TelegramNotFound) as error:
+            await self._unreachable(delivery, chat_id, error.message)
+            return
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message:
+                await self._unreachable(delivery, chat_id, error.message)
+            else:
+                log.error("reminder to %s rejected: %s", chat_id, error.message)
+                await self.repo.mark(delivery, FAILED, error=error.message)
+            return
+        except TelegramNetworkError as error:
+            if "timeout" in error.message.lower():
+                # The request left; Telegram has most likely delivered it. Not resent.
+                await self.repo.mark(delivery, UNKNOWN, error=error.message)
+                return
+            await self._retry_later(delivery, error.message)
+            return
+        except (TelegramServerError, TelegramRetryAfter) as error:
+            await self._retry_later(delivery, error.message)
+            return
+        await self.repo.mark(delivery, SENT)
+
+    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> None:
+        log.info("chat %s unreachable (%s): deactivated", chat_id, reason)
+        await self.profiles.set_active(chat_id, False)
+        await self.repo.mark(delivery, FAILED, error=reason)
+
+    async def _retry_later(self, delivery: Delivery, reason: str) -> None:
+        if delivery.attempts >= MAX_ATTEMPTS:
+            await self.repo.mark(delivery, FAILED, error=reason)
+            return
+        wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+        await self.repo.mark(delivery, PENDING, error=reason, retry_at=self.clock.now() + wait)
+
+    # ---- what users read ----------------------------------------------------------------------
+
+    def upcoming(self, timezone: str, count: int) -> list[tuple[date, CalendarEvent]]:
+        today = self.clock.now().astimezone(ZoneInfo(timezone)).date()
+        dated = [(next_occurrence(event, today), event) for event in self.catalog.calendar]
+        dated.sort(key=lambda pair: (pair[0], pair[1].year))
+        return dated[:count]
+
+    def today(self, timezone: str) -> date:
+        return self.clock.now().astimezone(ZoneInfo(timezone)).date()
+
+    def ics(self, lang: Lang) -> bytes:
+        """All calendar events as yearly all-day events (RFC 5545), in ``lang``."""
+        calendar = Calendar()
+        calendar.add("prodid", "-//nwfz-bot//anniversaries//EN")
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", Translator(self.catalog.ui, lang).plain("reminders.ics_name"))
+        stamp = self.clock.now()
+        for item in self.catalog.calendar:
+            event = Event()
+            event.add("uid", f"{item.id}@nwfz-bot")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", date(item.year, item.month, item.day))
+            event.add("dtend", date(item.year, item.month, item.day) + timedelta(days=1))
+            rule: dict[str, object] = {"freq": "yearly"}
+            if (item.month, item.day) == (2, 29):
+                # In common years the anniversary is kept on 28 February (see the planner).
+                rule.update(bymonth=2, bymonthday=-1)
+            event.add("rrule", vRecur(rule))
+            event.add("summary", item.text.get(lang))
+            event.add("description", self.catalog.cite_labels(item.cite, lang))
+            event.add("transp", "TRANSPARENT")
+            calendar.add_component(event)
+        result: bytes = calendar.to_ical()
+        return result

@@ -1,0 +1,131 @@
+"""/subscribe, /unsubscribe, /reminders, /dates, /calendar and the settings buttons."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot import commands
+from bot.callbacks import ReminderCb
+from bot.i18n import Translator
+from bot.permissions import is_chat_admin
+from bot.reminders import views
+from bot.replies import send, show
+from bot.services.reminders import ReminderService
+from content.loader import Catalog
+from storage.chats import Chat
+
+DATES_DEFAULT = 5
+DATES_MAX = 20
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+
+    async def settings_screen(
+        reminders: ReminderService,
+        catalog: Catalog,
+        t: Translator,
+        chat: Chat | None,
+        chat_id: int,
+    ) -> views.Screen:
+        row = await reminders.settings(chat_id)
+        zone = reminders.timezone_of(None, chat.timezone if chat else None)
+        return views.settings(catalog, t, row, zone)
+
+    async def admin_or_explain(message: Message, bot: Bot, t: Translator) -> bool:
+        if await is_chat_admin(bot, message):
+            return True
+        await message.answer(t("errors.admins_only"))
+        return False
+
+    @router.message(Command(commands.SUBSCRIBE.name))
+    async def cmd_subscribe(
+        message: Message, bot: Bot, t: Translator, reminders: ReminderService, catalog: Catalog,
+        chat_record: Chat | None,
+    ) -> None:  # fmt: skip
+        if not await admin_or_explain(message, bot, t):
+            return
+        await reminders.subscribe(message.chat.id)
+        await message.answer(t("reminders.subscribed"))
+        await send(
+            message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id)
+        )
+
+    @router.message(Command(commands.UNSUBSCRIBE.name))
+    async def cmd_unsubscribe(
+        message: Message, bot: Bot, t: Translator, reminders: ReminderService
+    ) -> None:
+        if not await admin_or_explain(message, bot, t):
+            return
+        removed = await reminders.unsubscribe(message.chat.id)
+        await message.answer(
+            t("reminders.unsubscribed" if removed else "reminders.not_subscribed")
+        )
+
+    @router.message(Command(commands.REMINDERS.name))
+    async def cmd_reminders(
+        message: Message, command: CommandObject, bot: Bot, t: Translator,
+        reminders: ReminderService, catalog: Catalog, chat_record: Chat | None,
+    ) -> None:  # fmt: skip
+        zone = (command.args or "").strip()
+        if zone:
+            # "/reminders Europe/Berlin": any IANA time zone name, typed as text.
+            if not await admin_or_explain(message, bot, t):
+                return
+            await reminders.settings(message.chat.id)
+            await reminders.change(message.chat.id, "tz", zone)
+            chat_record = await reminders.profiles.chats.get(message.chat.id)
+        await send(
+            message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id)
+        )
+
+    @router.callback_query(ReminderCb.filter())
+    async def on_setting(
+        query: CallbackQuery, callback_data: ReminderCb, bot: Bot, t: Translator,
+        reminders: ReminderService, catalog: Catalog,
+    ) -> None:  # fmt: skip
+        if not isinstance(query.message, Message):
+            await query.answer(t.plain("errors.button_expired"), show_alert=True)
+            return
+        if not await is_chat_admin(bot, query):
+            await query.answer(t.plain("errors.admins_only"), show_alert=True)
+            return
+        chat_id = query.message.chat.id
+        setting = callback_data.setting
+        if setting == "off":
+            await reminders.unsubscribe(chat_id)
+            await query.message.edit_text(t("reminders.unsubscribed"), reply_markup=None)
+            await query.answer()
+            return
+        if setting == "topics":
+            await show(query, views.topic_picker(catalog, t, await reminders.settings(chat_id)))
+            return
+        if setting != "back":
+            await reminders.change(chat_id, setting, callback_data.value)
+        chat = await reminders.profiles.chats.get(chat_id)
+        await show(query, await settings_screen(reminders, catalog, t, chat, chat_id))
+
+    @router.message(Command(commands.DATES.name))
+    async def cmd_dates(
+        message: Message, command: CommandObject, t: Translator, reminders: ReminderService,
+        catalog: Catalog, chat_record: Chat | None,
+    ) -> None:  # fmt: skip
+        argument = (command.args or "").strip()
+        if argument and not (argument.isdigit() and 1 <= int(argument) <= DATES_MAX):
+            await message.answer(t("reminders.dates_usage", limit=DATES_MAX))
+            return
+        count = int(argument) if argument else DATES_DEFAULT
+        zone = reminders.timezone_of(None, chat_record.timezone if chat_record else None)
+        upcoming = reminders.upcoming(zone, count)
+        await send(message, views.dates(catalog, t, upcoming, reminders.today(zone), zone))
+
+    @router.message(Command(commands.CALENDAR.name))
+    async def cmd_calendar(message: Message, t: Translator, reminders: ReminderService) -> None:
+        document = BufferedInputFile(
+            reminders.ics(t.lang), filename=f"nwfz-anniversaries-{t.lang}.ics"
+        )
+        await message.answer_document(document, caption=t("reminders.calendar_caption"))
+
+    return router

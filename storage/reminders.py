@@ -1,0 +1,251 @@
+"""Subscriptions, the delivery queue and the planner's watermark.
+
+A delivery row is inserted once (its primary key is the chat, the calendar day, the
+occurrence date and the lead), claimed (``sending``) right before the message goes out and
+marked right after. Nothing is held in memory between those steps, so a restart continues from
+the table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.reminders.planner import Planned
+
+PENDING, SENDING, SENT, MISSED, FAILED, SKIPPED, UNKNOWN = (
+    "pending", "sending", "sent", "missed", "failed", "skipped", "unknown",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    chat_id: int
+    scope: str
+    topics: frozenset[str]
+    leads: tuple[int, ...]
+    send_hour: int
+    timezone: str | None  # the chat's; None = the bot's default
+    active: bool  # the chat is reachable
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    chat_id: int
+    day: str
+    occurrence: date
+    lead: int
+    due_at: datetime
+    attempts: int
+
+    @property
+    def key(self) -> tuple[int, str, str, int]:
+        return (self.chat_id, self.day, self.occurrence.isoformat(), self.lead)
+
+
+def _subscription(row: aiosqlite.Row) -> SubscriptionRow:
+    return SubscriptionRow(
+        chat_id=row["chat_id"],
+        scope=row["scope"],
+        topics=frozenset(json.loads(row["topics"])),
+        leads=tuple(sorted(json.loads(row["leads"]))),
+        send_hour=row["send_hour"],
+        timezone=row["timezone"],
+        active=bool(row["active"]),
+    )
+
+
+SUBSCRIPTION_SELECT = """
+    SELECT s.*, c.timezone AS timezone, COALESCE(c.active, 1) AS active
+    FROM subscriptions s LEFT JOIN chats c ON c.id = s.chat_id
+"""
+
+
+class ReminderRepository:
+    def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
+        self._db = db
+        self._now = now
+
+    # ---- subscriptions ------------------------------------------------------------------------
+
+    async def subscribe(self, chat_id: int) -> bool:
+        """Subscribe with the defaults; False if the chat was already subscribed."""
+        stamp = self._now().isoformat()
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO subscriptions (chat_id, created_at, updated_at)"
+            " VALUES (?, ?, ?)",
+            (chat_id, stamp, stamp),
+        )
+        return cursor.rowcount > 0
+
+    async def get(self, chat_id: int) -> SubscriptionRow | None:
+        async with self._db.execute(
+            f"{SUBSCRIPTION_SELECT} WHERE s.chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _subscription(row) if row else None
+
+    async def update(
+        self,
+        chat_id: int,
+        *,
+        scope: str | None = None,
+        topics: Iterable[str] | None = None,
+        leads: Iterable[int] | None = None,
+        send_hour: int | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {}
+        if scope is not None:
+            changes["scope"] = scope
+        if topics is not None:
+            changes["topics"] = json.dumps(sorted(topics))
+        if leads is not None:
+            changes["leads"] = json.dumps(sorted(leads))
+        if send_hour is not None:
+            changes["send_hour"] = send_hour
+        assignments = ", ".join(f"{column} = :{column}" for column in changes)
+        await self._db.execute(
+            f"UPDATE subscriptions SET {assignments}, updated_at = :stamp WHERE chat_id = :chat",
+            {**changes, "stamp": self._now().isoformat(), "chat": chat_id},
+        )
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        cursor = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        await self._db.execute(
+            "DELETE FROM deliveries WHERE chat_id = ? AND status = ?", (chat_id, PENDING)
+        )
+        return cursor.rowcount > 0
+
+    async def active_subscriptions(self) -> list[SubscriptionRow]:
+        async with self._db.execute(
+            f"{SUBSCRIPTION_SELECT} WHERE COALESCE(c.active, 1) = 1"
+        ) as cursor:
+            return [_subscription(row) for row in await cursor.fetchall()]
+
+    async def count(self) -> int:
+        async with self._db.execute("SELECT COUNT(*) FROM subscriptions") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # ---- planning -----------------------------------------------------------------------------
+
+    async def watermark(self) -> datetime | None:
+        async with self._db.execute(
+            "SELECT planned_until FROM planner_state WHERE name = 'reminders'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    async def set_watermark(self, until: datetime) -> None:
+        await self._db.execute(
+            """
+            INSERT INTO planner_state (name, planned_until) VALUES ('reminders', ?)
+            ON CONFLICT (name) DO UPDATE SET planned_until = excluded.planned_until
+            """,
+            (until.isoformat(),),
+        )
+
+    async def insert_planned(self, planned: Iterable[tuple[Planned, str]]) -> int:
+        """Insert deliveries (each with its initial status); existing keys are left alone."""
+        stamp = self._now().isoformat()
+        rows = [
+            (p.chat_id, p.day, p.occurrence.isoformat(), p.lead, p.due_at.isoformat(), status,
+             p.due_at.isoformat(), stamp)
+            for p, status in planned
+        ]  # fmt: skip
+        before = self._db.total_changes
+        await self._db.executemany(
+            """
+            INSERT OR IGNORE INTO deliveries (chat_id, day, occurrence, lead, due_at, status,
+                next_attempt_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            rows,
+        )
+        return self._db.total_changes - before
+
+    async def drop_pending(self, chat_id: int, from_time: datetime) -> None:
+        """Forget a chat's not-yet-due deliveries (its settings changed; they are re-planned)."""
+        await self._db.execute(
+            "DELETE FROM deliveries WHERE chat_id = ? AND status = ? AND due_at >= ?",
+            (chat_id, PENDING, from_time.isoformat()),
+        )
+
+    # ---- the queue ----------------------------------------------------------------------------
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Take up to ``limit`` due deliveries: they become ``sending`` in one statement."""
+        async with self._db.execute(
+            """
+            UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+            WHERE rowid IN (
+                SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+                ORDER BY next_attempt_at LIMIT ?
+            )
+            RETURNING chat_id, day, occurrence, lead, due_at, attempts
+            """,
+            (now.isoformat(), now.isoformat(), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Delivery(
+                chat_id=row[0],
+                day=row[1],
+                occurrence=date.fromisoformat(row[2]),
+                lead=row[3],
+                due_at=datetime.fromisoformat(row[4]),
+                attempts=row[5],
+            )
+            for row in rows
+        ]
+
+    async def mark(
+        self,
+        delivery: Delivery,
+        status: str,
+        *,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Record the outcome; ``retry_at`` puts it back in the queue; ``chat_id`` moves it
+        to a migrated chat's new id."""
+        await self._db.execute(
+            """
+            UPDATE OR IGNORE deliveries
+            SET status = ?, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+                chat_id = ?, updated_at = ?
+            WHERE chat_id = ? AND day = ? AND occurrence = ? AND lead = ?
+            """,
+            (
+                status, error, retry_at.isoformat() if retry_at else None,
+                chat_id if chat_id is not None else delivery.chat_id, self._now().isoformat(),
+                *delivery.key,
+            ),
+        )  # fmt: skip
+
+    async def recover_in_flight(self) -> int:
+        """After a restart: deliveries claimed but never marked go back to the queue."""
+        cursor = await self._db.execute(
+            "UPDATE deliveries SET status = 'pending' WHERE status = 'sending'"
+        )
+        return cursor.rowcount
+
+    async def status_counts(self, since: datetime) -> dict[str, int]:
+        async with self._db.execute(
+            "SELECT status, COUNT(*) FROM deliveries WHERE due_at >= ? GROUP BY status",
+            (since.isoformat(),),
+        ) as cursor:
+            return {row[0]: row[1] async for row in cursor}
+
+    async def statuses(self) -> dict[tuple[int, str, str, int], str]:
+        """Every delivery's status by key (tests and the benchmark count with it)."""
+        async with self._db.execute(
+            "SELECT chat_id, day, occurrence, lead, status FROM deliveries"
+        ) as cursor:
+            return {(r[0], r[1], r[2], r[3]): r[4] async for r in cursor}
