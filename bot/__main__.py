@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
+import os
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.app import create_bot
 from bot.config import Settings
+from bot.deeplinks import (
+    SUBSCRIBE_PAYLOAD,
+    deep_link,
+    qr_png,
+    qr_svg,
+    quiz_payload,
+    topic_payload,
+    with_language,
+)
 from bot.demo import run_demo
-from bot.runner import run_polling
+from bot.logs import configure_logging
+from bot.runner import run_polling, run_webhook
 from content.loader import ContentError, load_catalog
+from content.models import LANGS
 from content.report import content_report
 from storage.db import StorageError
 
 USAGE = """usage: python -m bot [command]
 
   run (default)   run the bot with long polling (needs BOT_TOKEN)
+  webhook         run behind an aiohttp web server (needs BOT_TOKEN and WEBHOOK_URL)
   demo            chat with the bot in this terminal: no token, no network
-  check-content   validate all content and print counts per language"""
+  check-content   validate all content and print counts per language
+  qr KIND [TOPIC] [--lang xx] [--group] [--bot NAME] [--out file.png|file.svg]
+                  print a deep link (KIND: topic, quiz, subscribe) and write its QR code"""
 
 
-def check_content() -> int:
+def check_content(args: list[str]) -> int:
     try:
         catalog = load_catalog()
     except ContentError as error:
@@ -32,35 +50,122 @@ def check_content() -> int:
     return 0
 
 
-def run() -> int:
-    settings = Settings()
+def _token(settings: Settings) -> str | None:
     if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
         print(
             "BOT_TOKEN is not set. Export the token from @BotFather (or put it in .env),\n"
             "or try the bot without one: python -m bot demo",
             file=sys.stderr,
         )
+        return None
+    return settings.bot_token.get_secret_value().strip()
+
+
+def run(args: list[str]) -> int:
+    settings = Settings()
+    token = _token(settings)
+    if token is None:
         return 2
-    asyncio.run(run_polling(settings, settings.bot_token.get_secret_value()))
+    configure_logging(logging.INFO, settings.log_format, token)
+    asyncio.run(run_polling(settings, token))
     return 0
 
 
-def demo() -> int:
+def webhook(args: list[str]) -> int:
+    settings = Settings()
+    token = _token(settings)
+    if token is None:
+        return 2
+    if not settings.webhook_url:
+        print(
+            "WEBHOOK_URL is not set: the public HTTPS address Telegram should post to",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(logging.INFO, settings.log_format, token)
+    asyncio.run(run_webhook(settings, token))
+    return 0
+
+
+def qr(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot qr", description="deep link and QR code")
+    parser.add_argument("kind", choices=["topic", "quiz", "subscribe"])
+    parser.add_argument("topic", nargs="?", default=None)
+    parser.add_argument("--lang", choices=list(LANGS), default=None)
+    parser.add_argument("--group", action="store_true", help="open in a group (?startgroup=)")
+    parser.add_argument(
+        "--bot", default=os.environ.get("BOT_USERNAME"), help="the bot's @username"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write the QR code (.png or .svg)")
+    options = parser.parse_args(args)
+    catalog = load_catalog()
+    if options.kind == "topic" and options.topic not in catalog.topics:
+        print(
+            f"unknown topic {options.topic!r}; topics: {', '.join(catalog.topics)}",
+            file=sys.stderr,
+        )
+        return 2
+    if (
+        options.kind == "quiz"
+        and options.topic is not None
+        and options.topic not in catalog.topics
+    ):
+        print(
+            f"unknown topic {options.topic!r}; topics: {', '.join(catalog.topics)}",
+            file=sys.stderr,
+        )
+        return 2
+    username = options.bot or asyncio.run(_username())
+    if not username:
+        print(
+            "name the bot: --bot USERNAME, BOT_USERNAME, or BOT_TOKEN to ask Telegram",
+            file=sys.stderr,
+        )
+        return 2
+    if options.kind == "topic":
+        payload = topic_payload(options.topic)
+    elif options.kind == "quiz":
+        payload = quiz_payload(options.topic)
+    else:
+        payload = SUBSCRIBE_PAYLOAD
+    link = deep_link(username, with_language(payload, options.lang), group=options.group)
+    print(link)
+    if options.out is not None:
+        suffix = options.out.suffix.lower()
+        if suffix not in {".png", ".svg"}:
+            print("--out must end in .png or .svg", file=sys.stderr)
+            return 2
+        options.out.write_bytes(qr_png(link) if suffix == ".png" else qr_svg(link))
+        print(f"QR code written to {options.out}")
+    return 0
+
+
+async def _username() -> str | None:
+    settings = Settings()
+    if settings.bot_token is None:
+        return None
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        return (await bot.get_me()).username
+    finally:
+        await bot.session.close()
+
+
+def demo(args: list[str]) -> int:
     return asyncio.run(run_demo())
 
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "run"
-    logging.basicConfig(
-        level=logging.WARNING if command == "demo" else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    commands = {"run": run, "demo": demo, "check-content": check_content}
+    configure_logging(logging.WARNING, "text", None)
+    commands = {
+        "run": run, "webhook": webhook, "demo": demo, "check-content": check_content, "qr": qr,
+    }  # fmt: skip
     if command not in commands:
         print(USAGE, file=sys.stderr)
         return 2
     try:
-        return commands[command]()
+        return commands[command](argv[1:])
     except (ContentError, StorageError, ValidationError) as error:
         print(f"cannot start: {error}", file=sys.stderr)
         return 1

@@ -19,12 +19,15 @@ import handlers
 from bot import lifecycle
 from bot.clock import Clock
 from bot.config import Settings
+from bot.logs import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares import ProfileMiddleware
 from bot.ratelimit import RateLimiter, RateLimitMiddleware
 from bot.services.library import Library
+from bot.services.pictures import TimelinePictures
 from bot.services.profiles import Profiles
 from bot.services.quiz import QuizService
 from bot.services.reminders import ReminderService
+from bot.throttling import ThrottlingMiddleware
 from content.loader import Catalog, load_catalog
 from storage.chats import ChatRepository
 from storage.db import open_database
@@ -44,6 +47,7 @@ class Services:
     limiter: RateLimiter
     quiz: QuizService
     reminders: ReminderService
+    pictures: TimelinePictures
     # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
     run_scheduler: bool = True
     scheduler: AsyncIOScheduler | None = None
@@ -81,6 +85,7 @@ async def create_services(
         reminders=ReminderService(
             ReminderRepository(db, clock.now), catalog, profiles, clock, settings.bot_timezone
         ),
+        pictures=TimelinePictures(catalog),
     )
 
 
@@ -101,6 +106,9 @@ def create_bot(
 def create_dispatcher(services: Services) -> Dispatcher:
     """One dispatcher, built fresh on every call: routers come from factories."""
     dispatcher = Dispatcher(
+        # No handler keeps FSM state: every step's state is in SQLite (quiz rounds, settings),
+        # so the FSM middleware's per-update storage lookups are switched off.
+        disable_fsm=True,
         services=services,
         settings=services.settings,
         clock=services.clock,
@@ -109,8 +117,17 @@ def create_dispatcher(services: Services) -> Dispatcher:
         profiles=services.profiles,
         quiz=services.quiz,
         reminders=services.reminders,
+        pictures=services.pictures,
     )
+    dispatcher.update.outer_middleware(UpdateLogMiddleware())
     dispatcher.update.outer_middleware(ProfileMiddleware(services.profiles, services.catalog.ui))
+    dispatcher.update.outer_middleware(ThrottlingMiddleware(services.clock))
+    for observer in (
+        dispatcher.message, dispatcher.edited_message, dispatcher.channel_post,
+        dispatcher.callback_query, dispatcher.inline_query, dispatcher.poll_answer,
+        dispatcher.my_chat_member,
+    ):  # fmt: skip
+        observer.middleware(HandlerNameMiddleware())
     dispatcher.include_routers(*handlers.setup_routers())
     dispatcher.startup.register(lifecycle.on_startup)
     dispatcher.shutdown.register(lifecycle.on_shutdown)

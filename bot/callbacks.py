@@ -89,3 +89,9 @@ class ReminderCb(CallbackData, prefix="rm"):
 
     setting: str
     value: str = ""
+
+
+class PictureCb(CallbackData, prefix="pic"):
+    """The timeline picture (one kind for now; the field keeps room for more)."""
+
+    kind: str = "timeline"

@@ -42,6 +42,7 @@ UNSUBSCRIBE = BotCommandSpec("unsubscribe")
 REMINDERS = BotCommandSpec("reminders")
 DATES = BotCommandSpec("dates")
 CALENDAR = BotCommandSpec("calendar")
+ADMIN = BotCommandSpec("admin", Where.PRIVATE, in_menu=False)  # owners only: not advertised
 
 COMMANDS: tuple[BotCommandSpec, ...] = (
     START, HELP, TOPICS, FACT, QUIZ, STOP, TOP, STATS, DATES, SUBSCRIBE, REMINDERS, UNSUBSCRIBE,

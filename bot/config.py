@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -22,6 +23,12 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/nwfz-bot.sqlite3")
     bot_timezone: str = "Asia/Almaty"
     bot_default_language: Lang = "ru"
+    webhook_url: str | None = None  # the public HTTPS URL Telegram posts to (webhook mode)
+    webhook_secret: SecretStr | None = None  # checked on every request
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+    webhook_path: str = "/telegram"
+    log_format: Literal["text", "json"] = "text"
     # "1,2" or "1 2" in the environment; NoDecode keeps pydantic-settings from expecting JSON.
     bot_admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
 
@@ -32,6 +39,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
         return value
 
     @field_validator("bot_admin_ids", mode="before")

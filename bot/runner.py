@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiogram import Bot, Dispatcher
+from aiohttp import web
 
 from bot.app import Services, create_bot, create_dispatcher, create_services
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.webhook import create_web_app, register_webhook
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +41,34 @@ async def run_polling(settings: Settings, token: str) -> None:
         )
     finally:
         await services.close()
+
+
+async def run_webhook(settings: Settings, token: str) -> None:
+    if not settings.webhook_url:
+        raise ValueError("WEBHOOK_URL is required in webhook mode")
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    services = await create_services(settings, SystemClock())
+    bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
+    dispatcher = create_dispatcher(services)
+    app = create_web_app(services, bot, dispatcher, path=settings.webhook_path, secret=secret)
+
+    async def on_startup(_: web.Application) -> None:
+        await register_webhook(bot, dispatcher, settings.webhook_url or "", secret)
+
+    async def on_cleanup(_: web.Application) -> None:
+        await bot.session.close()
+        await services.close()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    runner = web.AppRunner(app, handle_signals=True)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    log.info(
+        "listening on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path
+    )
+    try:
+        await asyncio.Event().wait()  # until SIGTERM/SIGINT cancels the run
+    finally:
+        await runner.cleanup()  # stops taking requests, waits for in-flight ones, runs hooks

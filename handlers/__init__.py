@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    admin,
     content,
     errors,
     fallback,
+    inline,
     language,
     membership,
     quiz,
@@ -22,11 +24,13 @@ def setup_routers() -> list[Router]:
     return [
         errors.setup(),
         membership.setup(),
+        admin.setup(),
         quiz.setup(),
         reminders.setup(),
         start.setup(),
         language.setup(),
         content.setup(),
+        inline.setup(),
         search.setup(),
         fallback.setup(),
     ]

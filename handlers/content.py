@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import commands, views
-from bot.callbacks import FactCb, GlossaryCb, MenuAction, MenuCb, TimelineCb, TopicCb
+from bot.callbacks import FactCb, GlossaryCb, MenuAction, MenuCb, PictureCb, TimelineCb, TopicCb
 from bot.i18n import Translator
 from bot.replies import send, show
 from bot.services.library import Library
+from bot.services.pictures import TimelinePictures
 
 GLOSSARY_QUERY_MAX = 64
 
@@ -77,6 +78,24 @@ def setup() -> Router:
     ) -> None:
         page = callback_data.page if isinstance(callback_data, TimelineCb) else 0
         await show(query, views.timeline_screen(library.catalog, t, page))
+
+    @router.callback_query(PictureCb.filter())
+    async def on_timeline_picture(
+        query: CallbackQuery, t: Translator, pictures: TimelinePictures
+    ) -> None:
+        if not isinstance(query.message, Message):
+            await expired(query, t)
+            return
+        await query.answer(t.plain("timeline.picture_wait"))
+        title = t.plain("timeline.picture_title")
+        caption = t("timeline.picture_caption")
+        file_id = pictures.file_id(t.lang, title)
+        photo = file_id or BufferedInputFile(
+            await pictures.png(t.lang, title), filename=f"timeline-{t.lang}.png"
+        )
+        sent = await query.message.answer_photo(photo, caption=caption)
+        if file_id is None and sent.photo:
+            pictures.remember(t.lang, title, sent.photo[-1].file_id)
 
     @router.message(Command(commands.GLOSSARY.name))
     async def cmd_glossary(

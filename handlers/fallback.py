@@ -15,6 +15,7 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.filters import Magic
 from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 def setup() -> Router:
     router = Router(name=__name__)
 
-    @router.message(F.text.startswith("/"))
+    @router.message(Magic(F.text.startswith("/")))
     async def on_unknown_command(message: Message, bot: Bot, t: Translator) -> None:
         assert message.text is not None
         command = message.text.split(maxsplit=1)[0]
@@ -33,7 +34,7 @@ def setup() -> Router:
             return
         await message.answer(t("errors.unknown_command", command=command[:64]))
 
-    @router.message(F.chat.type == "private", ~F.text)
+    @router.message(Magic(F.chat.type == "private"), Magic(~F.text))
     async def on_private_non_text(message: Message, t: Translator) -> None:
         if message.content_type in {"migrate_to_chat_id", "migrate_from_chat_id"}:
             return

@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated, Message
 
+from bot.filters import Magic
 from bot.i18n import Translator
 from bot.services.profiles import Profiles
 
@@ -29,12 +30,12 @@ def setup() -> Router:
         if event.chat.type in {"group", "supergroup"}:
             await event.answer(t("start.group_hello"))
 
-    @router.message(F.migrate_to_chat_id)
+    @router.message(Magic(F.migrate_to_chat_id))
     async def on_migrate_to(message: Message, profiles: Profiles) -> None:
         assert message.migrate_to_chat_id is not None
         await profiles.migrate(message.chat.id, message.migrate_to_chat_id)
 
-    @router.message(F.migrate_from_chat_id)
+    @router.message(Magic(F.migrate_from_chat_id))
     async def on_migrate_from(message: Message, profiles: Profiles) -> None:
         assert message.migrate_from_chat_id is not None
         await profiles.migrate(message.migrate_from_chat_id, message.chat.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, PollAnswer
 
 from bot import commands
@@ -31,35 +31,28 @@ def _is_group(message: Message) -> bool:
     return message.chat.type in {"group", "supergroup"}
 
 
+async def open_quiz(
+    message: Message, bot: Bot, topic: str, t: Translator, quiz: QuizService,
+    catalog: Catalog, chat_record: Chat | None,
+) -> None:  # fmt: skip
+    if _is_group(message):
+        starter = message.from_user if message.sender_chat is None else None
+        private_answers = chat_record.quiz_private_answers if chat_record else False
+        await quiz.open_lobby(
+            bot, message.chat.id, starter.id if starter else None,
+            starter.full_name if starter else None, t.lang, private_answers, topic=topic,
+        )  # fmt: skip
+        return
+    if message.chat.type != "private" or message.from_user is None:
+        return
+    if not topic:
+        await send(message, views.topic_menu(catalog, t))
+        return
+    await quiz.start_private(bot, message.chat.id, message.from_user.id, t.lang, topic=topic)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
-
-    async def open_quiz(
-        message: Message, bot: Bot, topic: str, t: Translator, quiz: QuizService,
-        catalog: Catalog, chat_record: Chat | None,
-    ) -> None:  # fmt: skip
-        if _is_group(message):
-            starter = message.from_user if message.sender_chat is None else None
-            private_answers = chat_record.quiz_private_answers if chat_record else False
-            await quiz.open_lobby(
-                bot, message.chat.id, starter.id if starter else None,
-                starter.full_name if starter else None, t.lang, private_answers,
-            )  # fmt: skip
-            return
-        if message.chat.type != "private" or message.from_user is None:
-            return
-        if not topic:
-            await send(message, views.topic_menu(catalog, t))
-            return
-        await quiz.start_private(bot, message.chat.id, message.from_user.id, t.lang, topic=topic)
-
-    @router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^quiz(-[a-z0-9-]+)?$")))
-    async def cmd_start_quiz(
-        message: Message, bot: Bot, command: CommandObject, t: Translator, quiz: QuizService,
-        catalog: Catalog, chat_record: Chat | None,
-    ) -> None:  # fmt: skip
-        topic = (command.args or "").removeprefix("quiz").removeprefix("-")
-        await open_quiz(message, bot, topic, t, quiz, catalog, chat_record)
 
     @router.message(Command(commands.QUIZ.name))
     async def cmd_quiz(

@@ -20,38 +20,42 @@ DATES_DEFAULT = 5
 DATES_MAX = 20
 
 
+async def settings_screen(
+    reminders: ReminderService, catalog: Catalog, t: Translator, chat: Chat | None, chat_id: int
+) -> views.Screen:
+    row = await reminders.settings(chat_id)
+    zone = reminders.timezone_of(None, chat.timezone if chat else None)
+    return views.settings(catalog, t, row, zone)
+
+
+async def admin_or_explain(message: Message, bot: Bot, t: Translator) -> bool:
+    if await is_chat_admin(bot, message):
+        return True
+    await message.answer(t("errors.admins_only"))
+    return False
+
+
+async def subscribe_chat(
+    message: Message, bot: Bot, t: Translator, reminders: ReminderService, catalog: Catalog,
+    chat_record: Chat | None,
+) -> None:  # fmt: skip
+    """/subscribe, and the "subscribe" deep link: admins only in groups."""
+    if not await admin_or_explain(message, bot, t):
+        return
+    await reminders.subscribe(message.chat.id)
+    await message.answer(t("reminders.subscribed"))
+    await send(message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id))
+
+
 def setup() -> Router:
     router = Router(name=__name__)
-
-    async def settings_screen(
-        reminders: ReminderService,
-        catalog: Catalog,
-        t: Translator,
-        chat: Chat | None,
-        chat_id: int,
-    ) -> views.Screen:
-        row = await reminders.settings(chat_id)
-        zone = reminders.timezone_of(None, chat.timezone if chat else None)
-        return views.settings(catalog, t, row, zone)
-
-    async def admin_or_explain(message: Message, bot: Bot, t: Translator) -> bool:
-        if await is_chat_admin(bot, message):
-            return True
-        await message.answer(t("errors.admins_only"))
-        return False
 
     @router.message(Command(commands.SUBSCRIBE.name))
     async def cmd_subscribe(
         message: Message, bot: Bot, t: Translator, reminders: ReminderService, catalog: Catalog,
         chat_record: Chat | None,
     ) -> None:  # fmt: skip
-        if not await admin_or_explain(message, bot, t):
-            return
-        await reminders.subscribe(message.chat.id)
-        await message.answer(t("reminders.subscribed"))
-        await send(
-            message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id)
-        )
+        await subscribe_chat(message, bot, t, reminders, catalog, chat_record)
 
     @router.message(Command(commands.UNSUBSCRIBE.name))
     async def cmd_unsubscribe(

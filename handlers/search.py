@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot import commands, views
+from bot.filters import Magic
 from bot.i18n import Translator
 from bot.replies import send
 from bot.services.library import Library
@@ -34,7 +35,7 @@ def setup() -> Router:
     ) -> None:
         await run_search(message, command.args or "", t, library)
 
-    @router.message(F.chat.type == "private", F.text, ~F.text.startswith("/"))
+    @router.message(Magic(F.chat.type == "private"), Magic(F.text), Magic(~F.text.startswith("/")))
     async def on_private_text(message: Message, t: Translator, library: Library) -> None:
         assert message.text is not None
         await run_search(message, message.text, t, library)

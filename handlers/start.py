@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot import commands, views
 from bot.callbacks import MenuAction, MenuCb
 from bot.commands import Where
+from bot.deeplinks import parse_payload
 from bot.i18n import Translator
 from bot.replies import send, show
 from bot.services.library import Library
+from bot.services.profiles import Profiles
+from bot.services.quiz import QuizService
+from bot.services.reminders import ReminderService
 from content.loader import Catalog
+from handlers.quiz import open_quiz
+from handlers.reminders import subscribe_chat
+from storage.chats import Chat
+from storage.users import User
 
 
 def _where(message: Message) -> Where:
@@ -24,13 +32,31 @@ def setup() -> Router:
 
     @router.message(CommandStart())
     async def cmd_start(
-        message: Message, command: CommandObject, t: Translator, library: Library
-    ) -> None:
-        payload = (command.args or "").strip()
-        topic = library.topic(payload) if payload else None
-        if topic is not None:
+        message: Message, command: CommandObject, bot: Bot, t: Translator, library: Library,
+        quiz: QuizService, reminders: ReminderService, profiles: Profiles,
+        chat_record: Chat | None, user_record: User | None,
+    ) -> None:  # fmt: skip
+        """Plain /start, or a deep link from a poster or a colleague (bot/deeplinks.py)."""
+        link = parse_payload((command.args or "").strip()) if command.args else None
+        if link is not None and link.lang is not None and message.chat.type == "private":
+            # "Scan for English": the link's language becomes the user's choice.
+            if chat_record is not None:
+                await profiles.set_language(chat_record, user_record, link.lang)
+            t = Translator(t.ui, link.lang)
+        if (
+            link is not None
+            and link.kind == "topic"
+            and (topic := library.topic(link.topic or ""))
+        ):
             await send(message, views.topic_screen(library.catalog, t, topic, -1))
             return
+        if link is not None and link.kind == "quiz":
+            await open_quiz(message, bot, link.topic or "", t, quiz, library.catalog, chat_record)
+            return
+        if link is not None and link.kind == "subscribe":
+            await subscribe_chat(message, bot, t, reminders, library.catalog, chat_record)
+            return
+        # No payload, or one that is invalid or stale: the normal greeting.
         name = message.from_user.first_name if message.from_user else ""
         await send(message, views.start_screen(t, name))
 

@@ -18,7 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.quiz.engine import Progress, Standing
-from storage.db import transaction
+from storage.db import in_one_step
 
 OPEN_STATUSES = ("lobby", "running", "paused")
 
@@ -56,6 +56,14 @@ class Asked:
     correct: list[int]
     sent_at: datetime
     closes_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOutcome:
+    """After a counted answer: how many play the round, and how many answered this question."""
+
+    players: int
+    answers: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +125,16 @@ ROUND_COLUMNS = {
 }  # fmt: skip
 
 
+ASKED_CACHE_SIZE = 5000
+ROUND_CACHE_SIZE = 2000
+
+
 class QuizRepository:
     def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
+        self._asked_cache: dict[str, Asked] = {}
+        self._round_cache: dict[int, Round] = {}
 
     async def _one(self, sql: str, params: Any = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cursor:
@@ -175,8 +189,19 @@ class QuizRepository:
         return _round(row) if row else None
 
     async def get_round(self, round_id: int) -> Round | None:
+        # Every answer reads its round; rounds change only through update_round (which drops
+        # the cached copy), so they are kept in memory between changes.
+        cached = self._round_cache.get(round_id)
+        if cached is not None:
+            return cached
         row = await self._one("SELECT * FROM quiz_rounds WHERE id = ?", (round_id,))
-        return _round(row) if row else None
+        if row is None:
+            return None
+        found = _round(row)
+        if len(self._round_cache) >= ROUND_CACHE_SIZE:
+            self._round_cache.pop(next(iter(self._round_cache)))
+        self._round_cache[round_id] = found
+        return found
 
     async def update_round(
         self,
@@ -205,7 +230,10 @@ class QuizRepository:
         if expect_current is not None:
             sql += " AND current = :expect_current"
             params["expect_current"] = expect_current
+        self._round_cache.pop(round_id, None)
         cursor = await self._db.execute(sql, params)
+        # Again after the write: a read that was queued before it may have cached the old row.
+        self._round_cache.pop(round_id, None)
         return cursor.rowcount > 0
 
     async def due_rounds(self, now: datetime) -> list[Round]:
@@ -272,8 +300,18 @@ class QuizRepository:
         )  # fmt: skip
 
     async def asked(self, poll_id: str) -> Asked | None:
+        # A question, once sent, never changes: every answer to it reads it from memory.
+        cached = self._asked_cache.get(poll_id)
+        if cached is not None:
+            return cached
         row = await self._one("SELECT * FROM quiz_asked WHERE poll_id = ?", (poll_id,))
-        return _asked(row) if row else None
+        if row is None:
+            return None
+        found = _asked(row)
+        if len(self._asked_cache) >= ASKED_CACHE_SIZE:
+            self._asked_cache.pop(next(iter(self._asked_cache)))
+        self._asked_cache[poll_id] = found
+        return found
 
     async def asked_at(self, round_id: int, position: int) -> Asked | None:
         row = await self._one(
@@ -291,24 +329,32 @@ class QuizRepository:
         elapsed_ms: int,
         leaderboard_periods: tuple[str, ...],
         progress: Callable[[Progress | None], Progress],
-    ) -> bool:
-        """Count one answer once: False if this user already answered this question."""
+        add_player: bool,
+    ) -> AnswerOutcome | None:
+        """Count one answer once (None if this user already answered this question).
+
+        The answer, the scores, the progress and the player row are written in one
+        transaction, in one trip to the database thread: this is the quiz's hot path.
+        """
         now = self._now().isoformat()
-        async with transaction(self._db):
-            cursor = await self._db.execute(
-                """
-                INSERT OR IGNORE INTO quiz_answers (poll_id, user_id, round_id, question_id,
-                    right, elapsed_ms, answered_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                (asked.poll_id, user_id, asked.round_id, asked.question_id, int(right),
-                 elapsed_ms, now),
-            )  # fmt: skip
-            if cursor.rowcount == 0:
-                return False
-            for period in leaderboard_periods:
-                # Atomic upsert: concurrent answers cannot lose points.
-                await self._db.execute(
+
+        def work(db: sqlite3.Connection) -> AnswerOutcome | None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                inserted = db.execute(
+                    """
+                    INSERT OR IGNORE INTO quiz_answers (poll_id, user_id, round_id,
+                        question_id, right, elapsed_ms, answered_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    (asked.poll_id, user_id, asked.round_id, asked.question_id, int(right),
+                     elapsed_ms, now),
+                ).rowcount  # fmt: skip
+                if not inserted:
+                    db.execute("ROLLBACK")
+                    return None
+                # Atomic upserts: concurrent answers cannot lose points.
+                db.executemany(
                     """
                     INSERT INTO quiz_scores (chat_id, user_id, period, name, points, answered,
                         time_ms)
@@ -317,23 +363,46 @@ class QuizRepository:
                         name = excluded.name, points = points + excluded.points,
                         answered = answered + 1, time_ms = time_ms + excluded.time_ms
                     """,
-                    (asked.chat_id, user_id, period, name, int(right), elapsed_ms),
-                )
-            previous = await self._progress_row(user_id, asked.question_id)
-            updated = progress(previous)
-            await self._db.execute(
-                """
-                INSERT INTO quiz_progress (user_id, question_id, box, due_at, seen, correct,
-                    last_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, question_id) DO UPDATE SET
-                    box = excluded.box, due_at = excluded.due_at, seen = excluded.seen,
-                    correct = excluded.correct, last_at = excluded.last_at
-                """,
-                (user_id, updated.question_id, updated.box, updated.due_at.isoformat(),
-                 updated.seen, updated.correct, updated.last_at.isoformat()),
-            )  # fmt: skip
-        return True
+                    [(asked.chat_id, user_id, period, name, int(right), elapsed_ms)
+                     for period in leaderboard_periods],
+                )  # fmt: skip
+                row = db.execute(
+                    "SELECT * FROM quiz_progress WHERE user_id = ? AND question_id = ?",
+                    (user_id, asked.question_id),
+                ).fetchone()
+                updated = progress(_progress(row) if row else None)
+                db.execute(
+                    """
+                    INSERT INTO quiz_progress (user_id, question_id, box, due_at, seen,
+                        correct, last_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (user_id, question_id) DO UPDATE SET
+                        box = excluded.box, due_at = excluded.due_at, seen = excluded.seen,
+                        correct = excluded.correct, last_at = excluded.last_at
+                    """,
+                    (user_id, updated.question_id, updated.box, updated.due_at.isoformat(),
+                     updated.seen, updated.correct, updated.last_at.isoformat()),
+                )  # fmt: skip
+                if add_player:
+                    db.execute(
+                        "INSERT OR IGNORE INTO quiz_players (round_id, user_id, name)"
+                        " VALUES (?, ?, ?)",
+                        (asked.round_id, user_id, name),
+                    )
+                players, answers = db.execute(
+                    """
+                    SELECT (SELECT COUNT(*) FROM quiz_players WHERE round_id = ?),
+                           (SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?)
+                    """,
+                    (asked.round_id, asked.poll_id),
+                ).fetchone()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return AnswerOutcome(players=players, answers=answers)
+
+        return await in_one_step(self._db, work)
 
     async def answer_count(self, poll_id: str) -> int:
         row = await self._one("SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?", (poll_id,))

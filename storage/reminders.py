@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.reminders.planner import Planned
+from storage.db import transaction
 
 PENDING, SENDING, SENT, MISSED, FAILED, SKIPPED, UNKNOWN = (
     "pending", "sending", "sent", "missed", "failed", "skipped", "unknown",
@@ -121,11 +122,30 @@ class ReminderRepository:
         )
         return cursor.rowcount > 0
 
-    async def active_subscriptions(self) -> list[SubscriptionRow]:
+    async def active_groups(self) -> list[tuple[SubscriptionRow, list[int]]]:
+        """Active subscriptions grouped by identical settings (a row per group, chat ids in a
+        list): 100,000 chats with default settings come back as one row, not 100,000."""
         async with self._db.execute(
-            f"{SUBSCRIPTION_SELECT} WHERE COALESCE(c.active, 1) = 1"
+            """
+            SELECT s.scope, s.topics, s.leads, s.send_hour, c.timezone,
+                   group_concat(s.chat_id) AS chat_ids
+            FROM subscriptions s LEFT JOIN chats c ON c.id = s.chat_id
+            WHERE COALESCE(c.active, 1) = 1
+            GROUP BY s.scope, s.topics, s.leads, s.send_hour, c.timezone
+            """
         ) as cursor:
-            return [_subscription(row) for row in await cursor.fetchall()]
+            rows = await cursor.fetchall()
+        return [
+            (
+                SubscriptionRow(
+                    chat_id=0, scope=row[0], topics=frozenset(json.loads(row[1])),
+                    leads=tuple(sorted(json.loads(row[2]))), send_hour=row[3],
+                    timezone=row[4], active=True,
+                ),
+                [int(chat_id) for chat_id in row[5].split(",")],
+            )
+            for row in rows
+        ]  # fmt: skip
 
     async def count(self) -> int:
         async with self._db.execute("SELECT COUNT(*) FROM subscriptions") as cursor:
@@ -159,14 +179,16 @@ class ReminderRepository:
             for p, status in planned
         ]  # fmt: skip
         before = self._db.total_changes
-        await self._db.executemany(
-            """
-            INSERT OR IGNORE INTO deliveries (chat_id, day, occurrence, lead, due_at, status,
-                next_attempt_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            rows,
-        )
+        # One transaction: in autocommit mode each of 100,000 rows would be its own commit.
+        async with transaction(self._db):
+            await self._db.executemany(
+                """
+                INSERT OR IGNORE INTO deliveries (chat_id, day, occurrence, lead, due_at, status,
+                    next_attempt_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                rows,
+            )
         return self._db.total_changes - before
 
     async def drop_pending(self, chat_id: int, from_time: datetime) -> None:

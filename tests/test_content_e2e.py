@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.app import Services
@@ -218,6 +220,7 @@ async def test_edits_and_channel_posts_are_deliberately_silent(world: World) -> 
 
 
 async def test_forged_and_stale_buttons_expire_politely(world: World) -> None:
+    world.pause_between_updates = timedelta(milliseconds=300)  # a person, not a flood
     alice = world.user("Alice", "en")
     await alice.send("/topics")
     menu = world.last(alice.private)
@@ -336,3 +339,26 @@ async def test_unexpected_errors_get_a_polite_reply(
     alice = world.user("Alice", "en")
     await alice.send("/fact")
     assert "something went wrong" in (world.last(alice.private).text or "")
+
+
+async def test_a_flooding_user_is_told_once_and_others_are_served(
+    world: World, services: Services
+) -> None:
+    from bot.clock import FakeClock
+    from bot.ratelimit import Limits
+
+    # The outgoing 1 msg/s pacing moves the fake clock on every reply; lift it so the eight
+    # messages arrive within one second, as a real flood does.
+    services.limiter.limits = Limits(private_per_second=100)
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    for _ in range(8):
+        await alice.send("/fact")
+    replies = [m.text or "" for m in world.messages(alice.private)]
+    assert len(replies) == 6, "five answered, then one warning, then silence"
+    assert "Too many messages" in replies[-1]
+    await bob.send("/fact")
+    assert "Sources" in (world.last(bob.private).text or ""), "others are not slowed down"
+    assert isinstance(services.clock, FakeClock)
+    services.clock.advance(seconds=11)
+    await alice.send("/fact")
+    assert "Sources" in (world.last(alice.private).text or ""), "served again after the cool-down"

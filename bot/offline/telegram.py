@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -142,8 +142,13 @@ class FakeTelegram:
         username: str = "nwfz_test_bot",
         token: str | None = None,
         limits: RateLimits | None = None,
+        keep_history: bool = True,
     ) -> None:
         self.clock = clock
+        # Benchmarks with 100,000 chats turn history off so the fake's memory is not measured
+        # as the bot's; the per-chat send counter is always kept.
+        self.keep_history = keep_history
+        self.sent_per_chat: Counter[int] = Counter()
         self.bot_user: dict[str, Any] = {
             "id": bot_id,
             "is_bot": True,
@@ -177,7 +182,7 @@ class FakeTelegram:
         self._poll_ids = itertools.count(5_000_000_000_000_000_001)
         self._update_ids = itertools.count(1)
         self._sent_overall: deque[datetime] = deque()
-        self._sent_per_chat: dict[int, deque[datetime]] = defaultdict(deque)
+        self._rate_windows: dict[int, deque[datetime]] = defaultdict(deque)
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             name[3:]: getattr(self, name) for name in dir(self) if name.startswith("on_")
         }
@@ -225,13 +230,13 @@ class FakeTelegram:
         raw_params: dict[str, str],
         files: dict[str, tuple[str, bytes]] | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        if self.crash_after_messages is not None:
-            sent = sum(1 for r in self.requests if r.method == "sendMessage" and r.error is None)
-            if sent >= self.crash_after_messages:
-                raise SimulatedCrash
+        crash_at = self.crash_after_messages
+        if crash_at is not None and self.sent_per_chat.total() >= crash_at:
+            raise SimulatedCrash
         params = {key: _decode(key, value) for key, value in raw_params.items()}
         request = Request(method, params, self.clock.now(), files or {})
-        self.requests.append(request)
+        if self.keep_history:
+            self.requests.append(request)
         try:
             if token != self.token:
                 raise TelegramError(401, "Unauthorized")
@@ -294,7 +299,7 @@ class FakeTelegram:
         window, limit = timedelta(seconds=1), self.limits.private_per_second
         if chat_type in {"group", "supergroup"}:
             window, limit = timedelta(minutes=1), self.limits.group_per_minute
-        per_chat = self._sent_per_chat[chat_id]
+        per_chat = self._rate_windows[chat_id]
         while per_chat and now - per_chat[0] >= window:
             per_chat.popleft()
         if len(overall) >= self.limits.overall_per_second:
@@ -303,6 +308,13 @@ class FakeTelegram:
             self._too_many(per_chat[0] + window - now, f"{limit} per {window} in chat {chat_id}")
         overall.append(now)
         per_chat.append(now)
+        if len(self._rate_windows) > 50_000:  # a big fan-out: drop windows that have emptied
+            for other in [
+                c
+                for c, sent in self._rate_windows.items()
+                if now - sent[-1] >= timedelta(minutes=1)
+            ]:
+                del self._rate_windows[other]
 
     def _too_many(self, wait: timedelta, which: str) -> None:
         retry_after = max(1, int(wait.total_seconds() + 0.999))
@@ -363,7 +375,8 @@ class FakeTelegram:
             date=int(self.clock.now().timestamp()),
             **fields,
         )
-        self.messages[(chat_id, message.message_id)] = message
+        if self.keep_history:
+            self.messages[(chat_id, message.message_id)] = message
         return message
 
     def message_payload(self, message: StoredMessage) -> dict[str, Any]:
@@ -514,6 +527,7 @@ class FakeTelegram:
         message = self._store(
             int(params["chat_id"]), text=text, html=params.get("text"), reply_markup=markup
         )
+        self.sent_per_chat[message.chat_id] += 1
         return self.message_payload(message)
 
     def on_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -39,12 +39,26 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class Settings:
+    """What a subscription asks for; many chats share the same settings."""
+
+    timezone: str
+    send_hour: int
+    leads: tuple[int, ...]
+    selection: Selection
+
+
+@dataclass(frozen=True, slots=True)
 class Subscription:
     chat_id: int
     timezone: str
     send_hour: int
     leads: tuple[int, ...]
     selection: Selection
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(self.timezone, self.send_hour, self.leads, self.selection)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,29 +115,32 @@ def plan(
     start: datetime,
     end: datetime,
 ) -> Iterator[Planned]:
-    """Every delivery due in ``[start, end)``. Subscriptions with the same settings are planned
-    once and fanned out, so 100,000 chats cost little more than a handful."""
-    groups: dict[tuple[str, int, tuple[int, ...], Selection], list[int]] = defaultdict(list)
+    """Every delivery due in ``[start, end)``."""
+    groups: dict[Settings, list[int]] = defaultdict(list)
     for subscription in subscriptions:
-        key = (
-            subscription.timezone,
-            subscription.send_hour,
-            subscription.leads,
-            subscription.selection,
-        )
-        groups[key].append(subscription.chat_id)
-    for (timezone, hour, leads, selection), chat_ids in groups.items():
-        zone = ZoneInfo(timezone)
+        groups[subscription.settings].append(subscription.chat_id)
+    return plan_groups(calendar, groups.items(), start, end)
+
+
+def plan_groups(
+    calendar: Sequence[CalendarEvent],
+    groups: Iterable[tuple[Settings, Sequence[int]]],
+    start: datetime,
+    end: datetime,
+) -> Iterator[Planned]:
+    """``plan`` for chats grouped by identical settings: each group's dates are worked out
+    once and fanned out, so 100,000 chats cost little more than a handful."""
+    for settings, chat_ids in groups:
+        zone = ZoneInfo(settings.timezone)
         first = start.astimezone(zone).date() - timedelta(days=1)
         last = end.astimezone(zone).date() + timedelta(days=1)
         send_day = first
         while send_day <= last:
-            due_at = local_send_time(send_day, hour, zone)
+            due_at = local_send_time(send_day, settings.send_hour, zone)
             if start <= due_at < end:
-                for lead in leads:
+                for lead in settings.leads:
                     occurrence = send_day + timedelta(days=lead)
-                    events = events_on(calendar, occurrence, selection)
-                    if not events:
+                    if not events_on(calendar, occurrence, settings.selection):
                         continue
                     day = day_key(occurrence.month, occurrence.day)
                     for chat_id in chat_ids:

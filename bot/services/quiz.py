@@ -291,37 +291,33 @@ class QuizService:
         if round_.kind == "group" and round_.counts:
             periods = ("all", now.astimezone(self.zone).strftime("%Y-%m"))
         elapsed = max(0, int((now - asked.sent_at).total_seconds() * 1000))
-        counted = await self.repo.record_answer(
+        outcome = await self.repo.record_answer(
             asked, user_id=user_id, name=name, right=right, elapsed_ms=elapsed,
             leaderboard_periods=periods,
             progress=lambda previous: after_answer(previous, asked.question_id, right, now),
+            add_player=round_.kind == "group",
         )  # fmt: skip
-        if not counted:
+        if outcome is None:
             return None
-        if round_.kind == "group":
-            await self.repo.add_player(round_.id, user_id, name)
-        if asked.position == round_.current and round_.status == "running":
-            await self._maybe_advance(bot, round_, asked)
-        return right
-
-    async def _maybe_advance(self, bot: Bot, round_: Round, asked: Asked) -> None:
-        if round_.kind == "private":
+        # In private practice the next question follows every answer; in a group, once
+        # everyone in the game has answered (otherwise the timer moves on).
+        current = asked.position == round_.current and round_.status == "running"
+        if current and (round_.kind == "private" or outcome.answers >= outcome.players):
             await self._ask_next(bot, round_, asked.position)
-            return
-        players = {user_id for user_id, _ in await self.repo.players(round_.id)}
-        if await self.repo.answer_count(asked.poll_id) >= len(players):
-            # Everyone in the game has answered: no need to wait for the timer.
-            await self._ask_next(bot, await self._reload(round_), asked.position)
+        return right
 
     # ---- group games --------------------------------------------------------------------------
 
     async def open_lobby(
         self, bot: Bot, chat_id: int, starter_id: int | None, starter_name: str | None,
-        lang: Lang, private_answers: bool,
+        lang: Lang, private_answers: bool, topic: str = "",
     ) -> None:  # fmt: skip
+        if topic not in self.catalog.topics:
+            topic = ""  # an old poster's topic: play all topics rather than fail
         round_ = await self.repo.create_round(
             chat_id=chat_id, kind="group", status="lobby", starter_id=starter_id, lang=lang,
             mode="buttons" if private_answers else "poll", open_period=DEFAULT_OPEN_PERIOD,
+            topic=topic,
         )  # fmt: skip
         if round_ is None:
             raise QuizError("quiz.already_running")

@@ -46,10 +46,10 @@ from bot.reminders import views
 from bot.reminders.planner import (
     LEADS,
     Selection,
-    Subscription,
+    Settings,
     events_on,
     next_occurrence,
-    plan,
+    plan_groups,
 )
 from bot.services.profiles import Profiles
 from content.loader import Catalog
@@ -149,13 +149,13 @@ class ReminderService:
         subscription = await self.settings(chat_id)
         until = await self.repo.watermark()
         if until is not None and until > now and subscription.active:
-            planned = plan(self.catalog.calendar, [self._planner_input(subscription)], now, until)
+            group = [(self._settings(subscription), [chat_id])]
+            planned = plan_groups(self.catalog.calendar, group, now, until)
             await self.repo.insert_planned((p, PENDING) for p in planned)
         return subscription
 
-    def _planner_input(self, row: SubscriptionRow) -> Subscription:
-        return Subscription(
-            chat_id=row.chat_id,
+    def _settings(self, row: SubscriptionRow) -> Settings:
+        return Settings(
             timezone=self.timezone_of(row, None),
             send_hour=row.send_hour,
             leads=row.leads,
@@ -171,10 +171,8 @@ class ReminderService:
         end = now + PLAN_AHEAD
         if start >= end:
             return 0
-        subscriptions = [
-            self._planner_input(row) for row in await self.repo.active_subscriptions()
-        ]
-        planned = plan(self.catalog.calendar, subscriptions, start, end)
+        groups = [(self._settings(row), chats) for row, chats in await self.repo.active_groups()]
+        planned = plan_groups(self.catalog.calendar, groups, start, end)
         inserted = await self.repo.insert_planned(
             (item, MISSED if item.due_at < now - CATCH_UP else PENDING) for item in planned
         )

@@ -1,0 +1,161 @@
+"""``python -m bench``: run every scenario in its own process and print one table.
+
+Goals come from the issues; a row says whether this run met them. Numbers depend on the
+machine: compare the ratios to the bare aiogram echo bot measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def run(name: str) -> dict[str, Any]:
+    print(f"running {name} ...", file=sys.stderr, flush=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.scenarios", name],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=1800,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    content, quiz, reminders = results["content"], results["quiz"], results["reminders"]
+    startup, memory = results["startup"], results["memory"]
+    echo = content["echo"]["updates_per_s"]
+    rows: list[tuple[str, str, str, str]] = [
+        (
+            "echo bot (bare aiogram, same fake)",
+            f"{echo:,.0f} upd/s",
+            f"p50 {content['echo']['p50_ms']:.2f} ms, p99 {content['echo']['p99_ms']:.2f} ms",
+            "baseline",
+        ),
+    ]
+    for key, label in (
+        ("fact", "/fact"),
+        ("search", "/search <words>"),
+        ("navigate", "topic navigation (callback)"),
+    ):
+        row = content[key]
+        ratio = row["updates_per_s"] / echo
+        ok = ratio >= 0.5 and row["updates_per_s"] >= 3000
+        rows.append(
+            (
+                label,
+                f"{row['updates_per_s']:,.0f} upd/s ({ratio:.2f}x echo)",
+                f"p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms",
+                "met" if ok else "not met (goal >= 0.5x and >= 3,000/s)",
+            )
+        )
+    offered = content["offered_1000"]
+    echo_offered = content["echo_offered_1000"]
+    rows.append(
+        (
+            "/fact at 1,000 upd/s offered",
+            f"echo p99 {echo_offered['p99_ms']:.1f} ms",
+            f"p50 {offered['p50_ms']:.1f} ms, p99 {offered['p99_ms']:.1f} ms",
+            "met" if offered["p99_ms"] <= 5 else "not met (goal p99 <= 5 ms)",
+        )
+    )
+    rows.append(
+        (
+            "quiz: 10,000 poll answers, 50 games",
+            f"{quiz['answers_per_s']:,.0f} answers/s ({quiz['answers_per_s'] / echo:.2f}x echo)",
+            f"p50 {quiz['p50_ms']:.2f} ms, p99 {quiz['p99_ms']:.2f} ms; lost {quiz['lost_points']}, doubled {quiz['doubled_points']}",
+            "met"
+            if quiz["answers_per_s"] >= 2000
+            and not quiz["lost_points"]
+            and not quiz["doubled_points"]
+            else "not met (goal >= 2,000/s, 0 lost, 0 doubled)",
+        )
+    )
+    rows.append(
+        (
+            "reminders: plan 29 Aug, 100,000 chats",
+            f"{reminders['planning_s']:.2f} s",
+            f"{reminders['planned']:,} deliveries",
+            "met" if reminders["planning_s"] <= 2 else "not met (goal <= 2 s)",
+        )
+    )
+    paced = reminders["paced_rate_per_s"] / reminders["configured_rate_per_s"]
+    rows.append(
+        (
+            "reminders: paced delivery",
+            f"{reminders['paced_rate_per_s']:.1f} msg/s of {reminders['configured_rate_per_s']} configured ({paced:.0%})",
+            f"429s: {reminders['paced_429']}",
+            "met"
+            if paced >= 0.95 and not reminders["paced_429"]
+            else "not met (goal >= 95%, 0 x 429)",
+        )
+    )
+    rows.append(
+        (
+            "reminders: all 100,000 delivered",
+            f"{reminders['capacity_per_s']:,.0f} msg/s unthrottled",
+            f"duplicates {reminders['duplicates']}, lost {reminders['lost']}, peak RSS {reminders['peak_rss_mb']:.0f} MB",
+            "met"
+            if not reminders["duplicates"]
+            and not reminders["lost"]
+            and reminders["peak_rss_mb"] <= 120
+            else "not met (goal 0 / 0 / <= 120 MB)",
+        )
+    )
+    rows.append(
+        (
+            "start-up (content, validation, migrations, menus)",
+            f"{startup['startup_s']:.2f} s",
+            f"content load {startup['content_load_s']:.2f} s",
+            "met" if startup["startup_s"] <= 1.5 else "not met (goal <= 1.5 s)",
+        )
+    )
+    rows.append(
+        (
+            "peak RSS: 100,000 chats, 1,000,000 answers",
+            f"{memory['peak_rss_mb']:.0f} MB",
+            "bot + offline Telegram in one process",
+            "met" if memory["peak_rss_mb"] <= 120 else "not met (goal <= 120 MB)",
+        )
+    )
+    widths = [
+        max(len(row[i]) for row in [*rows, ("scenario", "result", "detail", "goal")])
+        for i in range(4)
+    ]
+    lines = [
+        "| "
+        + " | ".join(
+            h.ljust(w)
+            for h, w in zip(("scenario", "result", "detail", "goal"), widths, strict=True)
+        )
+        + " |"
+    ]
+    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    lines += [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    names = sys.argv[1:] or ["content", "quiz", "reminders", "startup", "memory"]
+    results = {name: run(name) for name in names}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    if set(results) >= {"content", "quiz", "reminders", "startup", "memory"}:
+        rendered = table(results)
+        (RESULTS / "latest.md").write_text(rendered + "\n")
+        print(rendered)
+    else:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,455 @@
+"""Benchmark scenarios. Each runs in its own process (``python -m bench.scenarios NAME``) so its
+peak RSS is its own, and prints one JSON object.
+
+Every scenario drives the real ``create_dispatcher()``, storage and content through the offline
+Telegram; the baseline is a bare aiogram echo bot on the same fake, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.types import Message, Update
+
+from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.clock import FakeClock, SystemClock
+from bot.config import Settings
+from bot.offline.session import FakeSession
+from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.world import World
+from bot.ratelimit import Limits
+from bot.runner import emit_startup
+from content.loader import load_catalog
+
+UNLIMITED = RateLimits(overall_per_second=10**9, group_per_minute=10**9)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def settings() -> Settings:
+    return Settings(_env_file=None, bot_token=None)
+
+
+async def nwfz_world(
+    clock: Any, limits: RateLimits = UNLIMITED, db: str = ":memory:", keep_history: bool = True
+) -> tuple[World, Services]:
+    telegram = FakeTelegram(clock, limits=limits, keep_history=keep_history)
+    services = await create_services(settings(), clock, database_path=db, rng=random.Random(1))
+    services.run_scheduler = False
+    # The bot's own limiter paces real traffic; for throughput runs it gets out of the way.
+    services.limiter.limits = Limits(
+        overall_per_second=10**9, group_per_minute=10**9, private_per_second=10**9
+    )
+    bot = create_bot(
+        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
+    )
+    return World(telegram, bot, create_dispatcher(services)), services
+
+
+def echo_world(clock: Any) -> World:
+    """The floor any aiogram bot pays: a dispatcher with one handler that echoes text."""
+    telegram = FakeTelegram(clock, limits=UNLIMITED)
+    bot = Bot(telegram.token, session=FakeSession(telegram))
+    router = Router()
+
+    @router.message(F.text)
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return World(telegram, bot, dispatcher)
+
+
+async def throughput(
+    world: World, make_update: Callable[[int], dict[str, Any]], count: int
+) -> dict[str, float]:
+    """Feed ``count`` updates one after another; updates/s and per-update latency."""
+    updates = [
+        Update.model_validate({"update_id": i + 1, **make_update(i)}, context={"bot": world.bot})
+        for i in range(count)
+    ]
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for update in updates:
+        begin = time.perf_counter()
+        await world.dispatcher.feed_update(world.bot, update)
+        latencies.append((time.perf_counter() - begin) * 1000)
+    elapsed = time.perf_counter() - started
+    return {
+        "updates_per_s": count / elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+async def offered_load(
+    world: World, make_update: Callable[[int], dict[str, Any]], rate: float, seconds: float
+) -> dict[str, float]:
+    """Offer ``rate`` updates/s for ``seconds`` as polling with handle_as_tasks would; latency
+    is from the moment the update was due to the end of its handling."""
+    count = int(rate * seconds)
+    updates = [
+        Update.model_validate({"update_id": i + 1, **make_update(i)}, context={"bot": world.bot})
+        for i in range(count)
+    ]
+    latencies: list[float] = []
+    start = time.perf_counter()
+
+    async def handle(index: int, update: Update) -> None:
+        due = start + index / rate
+        await world.dispatcher.feed_update(world.bot, update)
+        latencies.append((time.perf_counter() - due) * 1000)
+
+    async with asyncio.TaskGroup() as group:
+        for index, update in enumerate(updates):
+            delay = start + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            group.create_task(handle(index, update))
+    return {
+        "offered_per_s": rate,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def message_update(chat_id: int, text: str, index: int) -> dict[str, Any]:
+    command = text.startswith("/")
+    message: dict[str, Any] = {
+        "message_id": index + 1, "date": 1_790_000_000,
+        "chat": {"id": chat_id, "type": "private", "first_name": "U"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "U", "language_code": "ru"},
+        "text": text,
+    }  # fmt: skip
+    if command:
+        message["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}
+        ]
+    return {"message": message}
+
+
+SEARCHES = [
+    "полигон закрыт",
+    "банк НОУ",
+    "1540",
+    "ДВЗЯИ станции",
+    "NPT pillars",
+    "Семипалатинский договор",
+]
+
+
+async def scenario_content() -> dict[str, Any]:
+    clock = SystemClock()
+    results: dict[str, Any] = {}
+    echo = echo_world(clock)
+    users = 500
+    for world in [echo]:
+        for user in range(users):
+            world.telegram.add_chat({"id": 10_000 + user, "type": "private", "first_name": "U"})
+    results["echo"] = await throughput(
+        echo, lambda i: message_update(10_000 + i % users, f"hello {i}", i), 5000
+    )
+    world, services = await nwfz_world(clock)
+    for user in range(users):
+        world.telegram.add_chat({"id": 10_000 + user, "type": "private", "first_name": "U"})
+    await throughput(
+        world, lambda i: message_update(10_000 + i % users, "/start", i), users
+    )  # warm-up
+    results["fact"] = await throughput(
+        world, lambda i: message_update(10_000 + i % users, "/fact", i), 5000
+    )
+    results["search"] = await throughput(
+        world,
+        lambda i: message_update(10_000 + i % users, f"/search {SEARCHES[i % len(SEARCHES)]}", i),
+        5000,
+    )
+    # Topic navigation: each user presses section buttons on a topic card it was sent.
+    menus = []
+    for user in range(users):
+        chat = {"id": 10_000 + user, "type": "private", "first_name": "U"}
+        await world.feed(message_update(chat["id"], "/start canwfz", 0))
+        menus.append(world.last(chat))
+    topic = services.catalog.topics["canwfz"]
+
+    def press(i: int) -> dict[str, Any]:
+        menu = menus[i % users]
+        query_id = str(i)
+        world.telegram.open_callbacks[query_id] = False
+        return {
+            "callback_query": {
+                "id": query_id,
+                "from": {"id": menu.chat_id, "is_bot": False, "first_name": "U", "language_code": "ru"},
+                "chat_instance": "x", "message": world.telegram.message_payload(menu),
+                "data": f"tp:canwfz:{i % len(topic.sections)}",
+            }
+        }  # fmt: skip
+
+    results["navigate"] = await throughput(world, press, 5000)
+    results["offered_1000"] = await offered_load(
+        world, lambda i: message_update(10_000 + i % users, "/fact", i), 1000, 3
+    )
+    results["echo_offered_1000"] = await offered_load(
+        echo, lambda i: message_update(10_000 + i % users, f"hi {i}", i), 1000, 3
+    )
+    results["violations"] = len(world.telegram.violations)
+    await services.close()
+    return results
+
+
+async def scenario_quiz() -> dict[str, Any]:
+    """10,000 poll answers for 50 group games at once, through dispatcher and SQLite."""
+    clock = SystemClock()
+    with tempfile.TemporaryDirectory() as folder:
+        world, services = await nwfz_world(clock, db=str(Path(folder) / "bench.sqlite3"))
+        games = 50
+        players_per_game = 20
+        players = [world.user(f"P{i}", "en") for i in range(games * players_per_game)]
+        groups = []
+        for game in range(games):
+            members = players[game * players_per_game : (game + 1) * players_per_game]
+            group = world.group(f"G{game}", dict.fromkeys(members, "member"))
+            groups.append((group, members))
+            await members[0].send("/quiz", chat=group)
+            for member in members[1:]:
+                await member.tap("Я играю", chat=group)
+            await members[0].tap("Начать", chat=group)
+        expected: Counter[tuple[int, int]] = Counter()
+        latencies: list[float] = []
+        update_id = 10**6
+        answers = 0
+        question_rounds = 10  # 50 games x 20 players x 10 questions = 10,000 answers
+        started = time.perf_counter()
+        for _ in range(question_rounds):
+            batch: list[dict[str, Any]] = []
+            for group, members in groups:
+                poll_message = [m for m in world.messages(group) if m.poll_id][-1]
+                poll = world.telegram.polls[poll_message.poll_id or ""]
+                assert poll.correct_option_ids is not None
+                right = poll.correct_option_ids[0]
+                for member in members:
+                    option = right if random.random() < 0.6 else (right + 1) % len(poll.options)
+                    if option == right:
+                        expected[(group["id"], member.id)] += 1
+                    poll.answers[member.id] = [option]
+                    batch.append(
+                        {
+                            "poll_answer": {
+                                "poll_id": poll.id,
+                                "user": member.user,
+                                "option_ids": [option],
+                                "option_persistent_ids": [str(option)],
+                            }
+                        }
+                    )
+            # Answers from the 50 games arrive interleaved; a few arrive twice (Telegram may
+            # redeliver after a restart) and must change nothing.
+            random.shuffle(batch)
+            for payload in batch + batch[:20]:
+                update_id += 1
+                update = Update.model_validate(
+                    {"update_id": update_id, **payload}, context={"bot": world.bot}
+                )
+                begin = time.perf_counter()
+                await world.dispatcher.feed_update(world.bot, update)
+                latencies.append((time.perf_counter() - begin) * 1000)
+            answers += len(batch)
+        elapsed = time.perf_counter() - started
+        stored: Counter[tuple[int, int]] = Counter()
+        for group, _ in groups:
+            for standing in await services.quiz.repo.leaderboard(group["id"], "all", limit=1000):
+                stored[(group["id"], standing.user_id)] = standing.points
+        lost = sum(max(0, expected[key] - stored[key]) for key in expected)
+        doubled = sum(max(0, stored[key] - expected[key]) for key in stored)
+        result = {
+            "answers": answers,
+            "answers_per_s": answers / elapsed,
+            "p50_ms": statistics.median(latencies),
+            "p99_ms": percentile(latencies, 0.99),
+            "lost_points": lost,
+            "doubled_points": doubled,
+            "violations": len(world.telegram.violations),
+        }
+        await services.close()
+        return result
+
+
+async def scenario_reminders(chats: int = 100_000, paced_seconds: float = 20.0) -> dict[str, Any]:
+    """Plan 29 August for 100,000 chats; deliver at the configured rate; count duplicates."""
+    clock = FakeClock(datetime(2026, 8, 28, 20, 0, tzinfo=UTC))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite3"
+        world, services = await nwfz_world(clock, db=str(path), keep_history=False)
+        await services.db.executemany(
+            "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, 'private', 'x', 'x')",
+            [(1_000_000 + i,) for i in range(chats)],
+        )
+        await services.db.executemany(
+            "INSERT INTO subscriptions (chat_id, created_at, updated_at) VALUES (?, 'x', 'x')",
+            [(1_000_000 + i,) for i in range(chats)],
+        )
+        for i in range(chats):
+            world.telegram.add_chat({"id": 1_000_000 + i, "type": "private", "first_name": "U"})
+        await services.reminders.plan_due()  # sets the watermark
+        clock.set(datetime(2026, 8, 29, 3, 55, tzinfo=UTC))
+        started = time.perf_counter()
+        planned = await services.reminders.plan_due()
+        planning_s = time.perf_counter() - started
+
+        # 1) Paced: real time, the bot's limiter at Telegram's 25 msg/s, the fake enforcing 30/s.
+        real = SystemClock()
+        world.telegram.clock = real
+        world.telegram.limits = RateLimits()
+        services.limiter.clock = real
+        services.limiter.limits = Limits()
+        services.reminders.clock = real
+        clock.set(datetime(2026, 8, 29, 4, 0, 1, tzinfo=UTC))
+        # Due times are in 2026; the real clock is later, so shift "now" for the catch-up check.
+        services.reminders.clock = _Shifted(real, datetime(2026, 8, 29, 4, 0, 1, tzinfo=UTC))
+        started = time.perf_counter()
+        with contextlib.suppress(TimeoutError):  # a time-boxed sample of the paced rate
+            await asyncio.wait_for(services.reminders.drain(world.bot), timeout=paced_seconds)
+        paced_elapsed = time.perf_counter() - started
+        paced_sent = world.telegram.sent_per_chat.total()
+        throttled = sum(1 for v in world.telegram.violations if v.startswith("429"))
+        await services.reminders.repo.recover_in_flight()  # the timeout cut a batch short
+
+        # 2) Capacity: the rest of the 100,000 with the limits lifted, to count every message.
+        world.telegram.limits = UNLIMITED
+        services.limiter.limits = Limits(
+            overall_per_second=10**9, group_per_minute=10**9, private_per_second=10**9
+        )
+        started = time.perf_counter()
+        await services.reminders.drain(world.bot)
+        capacity_elapsed = time.perf_counter() - started
+        received = world.telegram.sent_per_chat
+        statuses = Counter((await services.reminders.repo.statuses()).values())
+        result = {
+            "chats": chats,
+            "planned": planned,
+            "planning_s": planning_s,
+            "paced_rate_per_s": paced_sent / paced_elapsed,
+            "configured_rate_per_s": Limits().overall_per_second,
+            "paced_429": throttled,
+            "capacity_per_s": (chats - paced_sent) / capacity_elapsed,
+            "duplicates": sum(count - 1 for count in received.values() if count > 1),
+            "lost": chats - len(received),
+            "statuses": dict(statuses),
+            "peak_rss_mb": peak_rss_mb(),
+        }
+        await services.close()
+        return result
+
+
+class _Shifted:
+    """A clock that runs at real speed from a chosen moment (due times lie in the past)."""
+
+    def __init__(self, real: SystemClock, start: datetime) -> None:
+        self.real = real
+        self.offset = start - real.now()
+
+    def now(self) -> datetime:
+        return self.real.now() + self.offset
+
+    async def sleep(self, seconds: float) -> None:
+        await self.real.sleep(seconds)
+
+
+async def scenario_startup() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        catalog = load_catalog()
+        content_s = time.perf_counter() - started
+        clock = SystemClock()
+        telegram = FakeTelegram(clock)
+        services = await create_services(
+            settings(), clock, catalog=catalog, database_path=Path(folder) / "s.sqlite3"
+        )
+        services.run_scheduler = False
+        bot = create_bot(
+            telegram.token,
+            "http://offline",
+            session=FakeSession(telegram),
+            limiter=services.limiter,
+        )
+        await emit_startup(create_dispatcher(services), bot)
+        total_s = time.perf_counter() - started
+        await services.close()
+    return {"content_load_s": content_s, "startup_s": total_s, "peak_rss_mb": peak_rss_mb()}
+
+
+async def scenario_memory() -> dict[str, Any]:
+    """Peak RSS of a running bot whose database holds 100,000 chats and 1,000,000 answers."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.sqlite3"
+        clock = SystemClock()
+        world, services = await nwfz_world(clock, db=str(path))
+        await services.close()
+        raw = sqlite3.connect(path)
+        raw.executemany(
+            "INSERT INTO chats (id, type, language, created_at, updated_at) VALUES (?, 'private', 'ru', 'x', 'x')",
+            ((1_000_000 + i,) for i in range(100_000)),
+        )
+        raw.executemany(
+            "INSERT INTO subscriptions (chat_id, created_at, updated_at) VALUES (?, 'x', 'x')",
+            ((1_000_000 + i,) for i in range(100_000)),
+        )
+        raw.execute(
+            "INSERT INTO quiz_rounds (id, chat_id, kind, status, lang, created_at, updated_at)"
+            " VALUES (1, -1, 'group', 'finished', 'ru', 'x', 'x')"
+        )
+        raw.execute(
+            "INSERT INTO quiz_asked (poll_id, round_id, chat_id, message_id, position, question_id,"
+            " correct, sent_at) VALUES ('p', 1, -1, 1, 0, 'q', '[0]', '2026-01-01T00:00:00+00:00')"
+        )
+        raw.executemany(
+            "INSERT INTO quiz_answers (poll_id, user_id, round_id, question_id, right, elapsed_ms,"
+            " answered_at) VALUES ('p', ?, 1, 'q', 1, 1000, '2026-01-01T00:00:00+00:00')",
+            ((i,) for i in range(1_000_000)),
+        )
+        raw.commit()
+        raw.close()
+        world, services = await nwfz_world(clock, db=str(path))
+        for user in range(2000):
+            world.telegram.add_chat({"id": 10_000 + user, "type": "private", "first_name": "U"})
+            await world.feed(message_update(10_000 + user, "/fact", user))
+        await services.reminders.plan_due()
+        await services.close()
+    return {"chats": 100_000, "answers": 1_000_000, "peak_rss_mb": peak_rss_mb()}
+
+
+SCENARIOS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
+    "content": scenario_content,
+    "quiz": scenario_quiz,
+    "reminders": scenario_reminders,
+    "startup": scenario_startup,
+    "memory": scenario_memory,
+}
+
+
+if __name__ == "__main__":
+    name = sys.argv[1]
+    outcome = asyncio.run(SCENARIOS[name]())
+    print(json.dumps(outcome))
