@@ -28,7 +28,11 @@ def create_web_app(
 ) -> web.Application:
     app = web.Application()
     app[SERVICES_KEY] = services
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+    # Handled inside the request (not in a background task): a graceful shutdown then waits
+    # for every update already accepted.
+    SimpleRequestHandler(
+        dispatcher, bot, secret_token=secret, handle_in_background=False
+    ).register(app, path=path)
     app.router.add_get("/healthz", healthz)
     setup_application(app, dispatcher, bot=bot)
     return app

@@ -38,6 +38,8 @@ def setup() -> Router:
     ) -> None:  # fmt: skip
         """Plain /start, or a deep link from a poster or a colleague (bot/deeplinks.py)."""
         link = parse_payload((command.args or "").strip()) if command.args else None
+        if link is not None and link.topic is not None and library.topic(link.topic) is None:
+            link = None  # a poster printed before a topic was renamed: greet instead
         if link is not None and link.lang is not None and message.chat.type == "private":
             # "Scan for English": the link's language becomes the user's choice.
             if chat_record is not None:

@@ -655,9 +655,16 @@ class FakeTelegram:
 
     def on_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params.get("_files") or {}
-        key = str(params.get("photo")).removeprefix("attach://")
-        self._limit(key in files, "there is no photo in the request")
-        data = files[key][1]
+        photo = str(params.get("photo"))
+        if photo.startswith("attach://"):
+            key = photo.removeprefix("attach://")
+            self._limit(key in files, "there is no photo in the request")
+            data = files[key][1]
+        else:  # a file_id of a photo sent before
+            known = {f"photo-{m.chat_id}-{m.message_id}": m.photo for m in self.messages.values()}
+            if known.get(photo) is None:
+                raise bad_request("wrong file identifier/HTTP URL specified")
+            data = known[photo] or b""
         self._limit(len(data) <= 10 * 1024 * 1024, "PHOTO_INVALID_DIMENSIONS")
         caption = params.get("caption")
         if caption is not None:
