@@ -46,10 +46,10 @@ def test_installed_wheel_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) -> No
     ).stdout.strip()  # fmt: skip
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(site)
+    find_deps = "import aiogram, os; print(os.path.dirname(os.path.dirname(aiogram.__file__)))"
     deps = subprocess.run(
-        [sys.executable, "-c", "import aiogram, os; print(os.path.dirname(os.path.dirname(aiogram.__file__)))"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+        [sys.executable, "-c", find_deps], check=True, capture_output=True, text=True
+    ).stdout.strip()
     (Path(site) / "deps.pth").write_text(deps + "\n")
     data = tmp_path / "data"
     data.mkdir()
