@@ -10,8 +10,9 @@ from bot import commands, views
 from bot.callbacks import LanguageCb
 from bot.i18n import Translator
 from bot.permissions import is_chat_admin
-from bot.replies import send
+from bot.replies import send, show
 from bot.services.profiles import Profiles
+from bot.views import Screen
 from storage.chats import Chat
 from storage.users import User
 
@@ -44,7 +45,7 @@ def setup() -> Router:
             return
         await profiles.set_language(chat_record, user_record, callback_data.lang)
         chosen = Translator(t.ui, callback_data.lang)
-        await query.message.edit_text(chosen("language.changed"), reply_markup=None)
-        await query.answer()
+        # show() tolerates a second press on the same (already edited) message.
+        await show(query, Screen(chosen("language.changed")))
 
     return router

@@ -100,8 +100,7 @@ def setup() -> Router:
         setting = callback_data.setting
         if setting == "off":
             await reminders.unsubscribe(chat_id)
-            await query.message.edit_text(t("reminders.unsubscribed"), reply_markup=None)
-            await query.answer()
+            await show(query, views.Screen(t("reminders.unsubscribed")))
             return
         if setting == "topics":
             await show(query, views.topic_picker(catalog, t, await reminders.settings(chat_id)))
