@@ -85,6 +85,15 @@ class Demo:
         messages = self.world.messages(self.chat)
         for message in reversed(messages):
             if message.poll_id is not None and not message.buttons():
+                poll = self.world.telegram.polls[message.poll_id]
+                if not 1 <= number <= len(poll.options) or self.speaker.id in poll.answers:
+                    self.print("(no such option, or you have voted in this poll)")
+                    return
+                # Telegram shows a quiz's verdict and explanation right after the vote.
+                right = (
+                    poll.correct_option_ids is not None and number - 1 in poll.correct_option_ids
+                )
+                self.print(f"{'✅' if right else '❌'} {poll.explanation or ''}\n")
                 await self.speaker.answer_poll(message, number - 1)
                 return
             buttons = message.buttons()
