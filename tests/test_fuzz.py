@@ -199,7 +199,7 @@ FORGED_FIELDS: dict[str, list[st.SearchStrategy[str]]] = {
     "qa": [rounds, numbers, numbers],
     "rm": [st.sampled_from(["scope", "topic", "lead", "hour", "tz", "topics", "back", "off",
                             "x"]),
-           st.one_of(numbers, topic_ids, st.sampled_from(ZONES + ["key", "all", "topics"]))],
+           st.one_of(numbers, topic_ids, st.sampled_from([*ZONES, "key", "all", "topics"]))],
     "pic": [st.sampled_from(["timeline", "x", ""])],
 }  # fmt: skip
 
