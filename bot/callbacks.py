@@ -7,10 +7,17 @@ below fits; tests/test_callbacks.py packs the longest possible values to prove i
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 from content.models import Lang
+
+# Any client can send any callback data: a number outside SQLite's 64-bit integers would raise
+# OverflowError deep in a repository. Out of range, the data does not unpack, and the press is
+# answered as an expired button.
+Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
 
 
 class MenuAction(StrEnum):
@@ -29,7 +36,7 @@ class MenuCb(CallbackData, prefix="m"):
 
 class TopicCb(CallbackData, prefix="tp"):
     topic: str
-    section: int = -1  # -1: the topic's overview
+    section: Int64 = -1  # -1: the topic's overview
 
 
 class FactCb(CallbackData, prefix="fa"):
@@ -37,11 +44,11 @@ class FactCb(CallbackData, prefix="fa"):
 
 
 class TimelineCb(CallbackData, prefix="tl"):
-    page: int
+    page: Int64
 
 
 class GlossaryCb(CallbackData, prefix="gl"):
-    page: int
+    page: Int64
 
 
 class LanguageCb(CallbackData, prefix="lang"):
@@ -52,7 +59,7 @@ class QuizMenuCb(CallbackData, prefix="qm"):
     """Private practice set-up: topic ("" = all), then difficulty (-1 = not chosen yet)."""
 
     topic: str = ""
-    difficulty: int = -1
+    difficulty: Int64 = -1
 
 
 class QuizAction(StrEnum):
@@ -72,16 +79,16 @@ class QuizAction(StrEnum):
 
 class QuizCb(CallbackData, prefix="qz"):
     action: QuizAction
-    round: int
+    round: Int64
     value: str = ""
 
 
 class QuizAnswerCb(CallbackData, prefix="qa"):
     """An answer button in a group's private answering mode."""
 
-    round: int
-    pos: int
-    option: int
+    round: Int64
+    pos: Int64
+    option: Int64
 
 
 class ReminderCb(CallbackData, prefix="rm"):

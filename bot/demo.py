@@ -15,6 +15,7 @@ from typing import TextIO
 from bot.app import create_bot, create_dispatcher, create_services
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.numbers import parse_number
 from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram, StoredMessage
 from bot.offline.world import Actor, World
@@ -125,8 +126,8 @@ class Demo:
                 self.chat = self.speaker.private
         elif line.startswith(":lang "):
             self.speaker.user["language_code"] = line.split()[1]
-        elif line.startswith("#") and line[1:].isdigit():
-            await self.press(int(line[1:]))
+        elif line.startswith("#") and (number := parse_number(line[1:], 1, 999)) is not None:
+            await self.press(number)
         else:
             await self.speaker.send(line, chat=self.chat)
         self.show_new()

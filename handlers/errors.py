@@ -26,6 +26,13 @@ def _chat_id(event: ErrorEvent) -> int | None:
     return None
 
 
+def _refusing_chat(error: TelegramForbiddenError, event: ErrorEvent) -> int | None:
+    """The chat that refused: the one the failed request wrote to. A poll answer, say, makes
+    the bot write to a chat the update itself does not name."""
+    target = getattr(error.method, "chat_id", None)
+    return target if isinstance(target, int) else _chat_id(event)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
 
@@ -35,10 +42,12 @@ def setup() -> Router:
     ) -> None:
         error = event.exception
         chat_id = _chat_id(event)
-        if isinstance(error, TelegramForbiddenError) and chat_id is not None:
+        if isinstance(error, TelegramForbiddenError):
             # Blocked by the user or kicked: nobody to answer; stop writing to this chat.
-            log.info("chat %s is unreachable (%s); marking inactive", chat_id, error.message)
-            await profiles.set_active(chat_id, False)
+            refusing = _refusing_chat(error, event)
+            log.info("chat %s is unreachable (%s); marking inactive", refusing, error.message)
+            if refusing is not None:
+                await profiles.set_active(refusing, False)
             return
         if isinstance(error, TelegramMigrateToChat) and chat_id is not None:
             await profiles.migrate(chat_id, error.migrate_to_chat_id)

@@ -9,6 +9,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot import commands
 from bot.callbacks import ReminderCb
 from bot.i18n import Translator
+from bot.numbers import parse_number
 from bot.permissions import is_chat_admin
 from bot.reminders import views
 from bot.replies import send, show
@@ -116,10 +117,10 @@ def setup() -> Router:
         catalog: Catalog, chat_record: Chat | None,
     ) -> None:  # fmt: skip
         argument = (command.args or "").strip()
-        if argument and not (argument.isdigit() and 1 <= int(argument) <= DATES_MAX):
+        count = parse_number(argument, 1, DATES_MAX) if argument else DATES_DEFAULT
+        if count is None:
             await message.answer(t("reminders.dates_usage", limit=DATES_MAX))
             return
-        count = int(argument) if argument else DATES_DEFAULT
         zone = reminders.timezone_of(None, chat_record.timezone if chat_record else None)
         upcoming = reminders.upcoming(zone, count)
         await send(message, views.dates(catalog, t, upcoming, reminders.today(zone), zone))

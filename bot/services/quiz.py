@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, InputPollOption
 
 from bot.clock import Clock
@@ -530,14 +530,20 @@ class QuizService:
         for round_ in await self.repo.due_rounds(now):
             try:
                 await self._on_timeout(bot, round_)
+            except TelegramForbiddenError as error:
+                # The bot was removed or blocked: nobody is left to play; retrying every tick
+                # would only collect refusals.
+                log.info("quiz round %s: chat %s refused (%s); cancelled",
+                         round_.id, round_.chat_id, error.message)  # fmt: skip
+                await self.repo.update_round(round_.id, status="cancelled", deadline=None)
             except Exception:  # one broken chat must not stop the other games
                 log.exception("quiz round %s: timeout handling failed", round_.id)
         for round_ in await self.repo.due_lobbies(now):
             try:
                 await self.start_game(bot, round_.id)
-            except QuizError as error:
-                log.info("lobby %s could not start: %s", round_.id, error.key)
-                await self.repo.update_round(round_.id, status="cancelled")
+            except (QuizError, TelegramForbiddenError) as error:
+                log.info("lobby %s could not start: %s", round_.id, error)
+                await self.repo.update_round(round_.id, status="cancelled", deadline=None)
         for round_ in await self.repo.stale_rounds("lobby", now - LOBBY_TIMEOUT):
             # Nobody started it: free the chat for the next game.
             await self.repo.update_round(round_.id, expect_status="lobby", status="cancelled")

@@ -42,6 +42,7 @@ from icalendar import Calendar, Event, vRecur
 from bot.clock import Clock
 from bot.errors import UserFacingError
 from bot.i18n import Translator
+from bot.numbers import parse_number
 from bot.reminders import views
 from bot.reminders.planner import (
     LEADS,
@@ -123,13 +124,13 @@ class ReminderService:
         elif setting == "topic" and value in self.catalog.topics:
             topics = set(current.topics) ^ {value}
             await self.repo.update(chat_id, scope="topics" if topics else "key", topics=topics)
-        elif setting == "lead" and value.isdigit() and int(value) in LEADS:
-            leads = set(current.leads) ^ {int(value)}
+        elif setting == "lead" and (lead := parse_number(value, 0, max(LEADS))) in LEADS:
+            leads = set(current.leads) ^ {lead}
             if not leads:
                 raise ReminderError("reminders.need_a_lead")
             await self.repo.update(chat_id, leads=leads)
-        elif setting == "hour" and value.lstrip("-").isdigit():
-            await self.repo.update(chat_id, send_hour=int(value) % 24)
+        elif setting == "hour" and (hour := parse_number(value, 0, 23)) is not None:
+            await self.repo.update(chat_id, send_hour=hour)
         elif setting == "tz":
             await self.set_timezone(chat_id, value)
         else:
