@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiosqlite
@@ -19,6 +19,7 @@ import handlers
 from bot import lifecycle
 from bot.clock import Clock
 from bot.config import Settings
+from bot.inflight import InFlight, InFlightMiddleware
 from bot.logs import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.middlewares import ProfileMiddleware
 from bot.ratelimit import RateLimiter, RateLimitMiddleware
@@ -51,6 +52,8 @@ class Services:
     # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
     run_scheduler: bool = True
     scheduler: AsyncIOScheduler | None = None
+    # What a graceful shutdown waits for before the database closes.
+    inflight: InFlight = field(default_factory=InFlight)
 
     async def close(self) -> None:
         await self.db.close()
@@ -119,6 +122,11 @@ def create_dispatcher(services: Services) -> Dispatcher:
         reminders=services.reminders,
         pictures=services.pictures,
     )
+    # Registered first, so it wraps the others; on ``errors`` too, because aiogram's error
+    # handlers run outside the update's outer middlewares.
+    counter = InFlightMiddleware(services.inflight)
+    dispatcher.update.outer_middleware(counter)
+    dispatcher.errors.outer_middleware(counter)
     dispatcher.update.outer_middleware(UpdateLogMiddleware())
     dispatcher.update.outer_middleware(ProfileMiddleware(services.profiles, services.catalog.ui))
     dispatcher.update.outer_middleware(ThrottlingMiddleware(services.clock))

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram"
     log_format: Literal["text", "json"] = "text"
+    # SIGTERM/SIGINT: how long in-flight updates and job runs may take before they are cut off
+    shutdown_timeout: float = Field(default=10.0, ge=0)
     # "1,2" or "1 2" in the environment; NoDecode keeps pydantic-settings from expecting JSON.
     bot_admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
 

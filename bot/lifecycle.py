@@ -40,16 +40,33 @@ async def on_startup(bot: Bot, services: Services) -> None:
                 "quiz-tick": (lambda: services.quiz.tick(bot), 1.0),
                 "reminders-plan": (services.reminders.plan_due, 60.0),
                 "reminders-send": (lambda: _drain(services, bot), 2.0),
-            }
+            },
+            services.inflight,
         )
         services.scheduler.start()
 
 
 async def on_shutdown(bot: Bot, services: Services) -> None:
-    log.info("shutting down")
-    if services.scheduler is not None:
-        services.scheduler.shutdown(wait=False)
+    """Runs once updates stop coming in; the runners close the database after it."""
+    timeout = services.settings.shutdown_timeout
+    log.info("shutting down: waiting up to %.1f s for updates and jobs in flight", timeout)
+    services.reminders.stop_after_batch()
+    scheduler = services.scheduler
+    if scheduler is not None:
+        # Paused, not shut down yet: APScheduler's shutdown cancels the runs in progress.
+        scheduler.pause()
+    cut_off = await services.inflight.wait_idle(timeout)
+    if cut_off:
+        log.warning(
+            "%s task(s) still running after SHUTDOWN_TIMEOUT (%.1f s): cut off", cut_off, timeout
+        )
+        services.inflight.cancel()
+        # A cancelled task only unwinds; it must be gone before the database closes.
+        await services.inflight.wait_idle(timeout)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
         services.scheduler = None
+    log.info("shutdown complete")
 
 
 async def set_command_menus(bot: Bot, services: Services) -> None:

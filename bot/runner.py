@@ -1,9 +1,11 @@
-"""Running the bot for real: long polling against Telegram (or TELEGRAM_API_URL)."""
+"""Running the bot for real: long polling or a webhook server, both stopped gracefully by
+SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
@@ -29,23 +31,46 @@ async def emit_shutdown(dispatcher: Dispatcher, bot: Bot) -> None:
     )
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """SIGTERM and SIGINT both mean "stop taking updates, finish what is in flight, exit 0".
+
+    Installed before the slow start-up, so a signal then is not lost (or fatal, as SIGTERM's
+    default action is) but stops the bot as soon as it runs.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _stop, sig, stop)
+    return stop
+
+
+def _stop(sig: signal.Signals, stop: asyncio.Event) -> None:
+    log.info("received %s: stopping", sig.name)
+    stop.set()
+
+
 async def run_polling(settings: Settings, token: str) -> None:
+    stop = _stop_on_signals()
     services: Services = await create_services(settings, SystemClock())
-    bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
-    dispatcher = create_dispatcher(services)
     try:
-        # start_polling runs the startup hooks (token check, menus, scheduler) and, on SIGINT or
-        # SIGTERM, stops taking updates and runs the shutdown hooks.
+        if stop.is_set():
+            return
+        bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
+        dispatcher = create_dispatcher(services)
+        # From here start_polling takes SIGTERM and SIGINT over (both stop polling alike). It
+        # runs the startup hooks, polls, and when stopped runs the shutdown hooks (which wait
+        # for the updates and job runs in flight) and closes the bot session.
         await dispatcher.start_polling(
             bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
         )
     finally:
-        await services.close()
+        await services.close()  # after the shutdown hooks: nothing uses the database any more
 
 
 async def run_webhook(settings: Settings, token: str) -> None:
     if not settings.webhook_url:
         raise ValueError("WEBHOOK_URL is required in webhook mode")
+    stop = _stop_on_signals()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     services = await create_services(settings, SystemClock())
     bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
@@ -56,19 +81,25 @@ async def run_webhook(settings: Settings, token: str) -> None:
         await register_webhook(bot, dispatcher, settings.webhook_url or "", secret)
 
     async def on_cleanup(_: web.Application) -> None:
-        await bot.session.close()
-        await services.close()
+        await services.close()  # cleanup runs after the shutdown hooks and the last request
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
-    runner = web.AppRunner(app, handle_signals=True)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    log.info(
-        "listening on %s:%s%s", settings.webhook_host, settings.webhook_port, settings.webhook_path
-    )
+    # No handle_signals: aiohttp's handler raises SystemExit(1) out of the loop, and asyncio.run
+    # then cancels the requests in flight instead of letting them finish.
+    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout)
+    await runner.setup()  # runs the startup hooks
     try:
-        await asyncio.Event().wait()  # until SIGTERM/SIGINT cancels the run
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        await site.start()
+        log.info(
+            "listening on %s:%s%s",
+            settings.webhook_host,
+            settings.webhook_port,
+            settings.webhook_path,
+        )
+        await stop.wait()
     finally:
-        await runner.cleanup()  # stops taking requests, waits for in-flight ones, runs hooks
+        # Stops listening, runs the shutdown hooks (they wait for the updates in flight), waits
+        # for the last responses, then the cleanup hooks close the database.
+        await runner.cleanup()

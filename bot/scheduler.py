@@ -12,17 +12,20 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.inflight import InFlight
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 
 
-def create_scheduler(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler:
-    """``jobs`` maps a name to (coroutine function, interval in seconds)."""
+def create_scheduler(jobs: dict[str, tuple[Job, float]], inflight: InFlight) -> AsyncIOScheduler:
+    """``jobs`` maps a name to (coroutine function, interval in seconds); every run counts in
+    ``inflight``, so a graceful shutdown lets it finish."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     for name, (job, seconds) in jobs.items():
         scheduler.add_job(
-            _guarded(name, job),
+            _guarded(name, job, inflight),
             "interval",
             seconds=seconds,
             id=name,
@@ -33,11 +36,12 @@ def create_scheduler(jobs: dict[str, tuple[Job, float]]) -> AsyncIOScheduler:
     return scheduler
 
 
-def _guarded(name: str, job: Job) -> Callable[[], Awaitable[None]]:
+def _guarded(name: str, job: Job, inflight: InFlight) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        try:
-            await job()
-        except Exception:  # a failing run is logged; the next interval tries again
-            log.exception("scheduled job %s failed", name)
+        async with inflight.track():
+            try:
+                await job()
+            except Exception:  # a failing run is logged; the next interval tries again
+                log.exception("scheduled job %s failed", name)
 
     return run

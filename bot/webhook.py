@@ -3,9 +3,9 @@
 Telegram POSTs updates to WEBHOOK_PATH with the secret in ``X-Telegram-Bot-Api-Secret-Token``;
 a wrong or missing secret gets 401 and nothing is processed (aiogram's SimpleRequestHandler
 compares it in constant time). ``/healthz`` says whether the database answers and, when the
-scheduler is enabled, whether it runs. Updates are handled inside the request, so aiohttp's
-graceful shutdown (SIGTERM/SIGINT) lets in-flight updates finish before the hooks close the
-database.
+scheduler is enabled, whether it runs. Updates are handled inside the request; on SIGTERM or
+SIGINT the server stops listening, the shutdown hooks wait for the updates in flight (bounded
+by SHUTDOWN_TIMEOUT), then the bot session and the database close.
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ def create_web_app(
 ) -> web.Application:
     app = web.Application()
     app[SERVICES_KEY] = services
+    # Before the request handler: both add a shutdown hook, and the handler's closes the bot
+    # session, which must come after the dispatcher's hooks waited for the updates in flight.
+    setup_application(app, dispatcher, bot=bot)
     # Handled inside the request (not in a background task): a graceful shutdown then waits
     # for every update already accepted.
     SimpleRequestHandler(
         dispatcher, bot, secret_token=secret, handle_in_background=False
     ).register(app, path=path)
     app.router.add_get("/healthz", healthz)
-    setup_application(app, dispatcher, bot=bot)
     return app
 
 

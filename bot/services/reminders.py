@@ -96,6 +96,7 @@ class ReminderService:
         self.profiles = profiles
         self.clock = clock
         self.default_timezone = default_timezone
+        self._stopping = False
 
     def timezone_of(self, subscription: SubscriptionRow | None, chat_timezone: str | None) -> str:
         if subscription is not None and subscription.timezone:
@@ -183,7 +184,8 @@ class ReminderService:
     # ---- sending ------------------------------------------------------------------------------
 
     async def drain(self, bot: Bot) -> int:
-        """Send everything that is due, in batches; returns how many deliveries were handled."""
+        """Send everything that is due, in batches, until ``stop_after_batch``; returns how many
+        deliveries were handled."""
         handled = 0
         limit = asyncio.Semaphore(CONCURRENCY)
 
@@ -195,12 +197,20 @@ class ReminderService:
                     log.exception("reminder %s failed", delivery.key)
                     await self.repo.mark(delivery, FAILED, error=repr(error)[:200])
 
-        while batch := await self.repo.claim_due(self.clock.now(), BATCH):
+        while not self._stopping:
+            batch = await self.repo.claim_due(self.clock.now(), BATCH)
+            if not batch:
+                break
             async with asyncio.TaskGroup() as group:
                 for delivery in batch:
                     group.create_task(deliver(delivery))
             handled += len(batch)
         return handled
+
+    def stop_after_batch(self) -> None:
+        """Shutdown: the batch already claimed is sent, nothing more is claimed (a claimed
+        delivery left unsent would be sent again at the next start: a possible duplicate)."""
+        self._stopping = True
 
     async def _deliver(self, bot: Bot, delivery: Delivery) -> None:
         now = self.clock.now()
