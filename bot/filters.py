@@ -8,7 +8,8 @@ async.
 
 from __future__ import annotations
 
-from aiogram.filters import Filter
+from aiogram import Router
+from aiogram.filters import Command, Filter
 from aiogram.types import Message
 from magic_filter import MagicFilter
 
@@ -21,3 +22,39 @@ class Magic(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return bool(self.magic.resolve(message))
+
+
+class CommandNamed(Filter):
+    """A router-level pre-check: can this message be one of the router's commands at all?
+
+    aiogram tries a router's handlers one by one, and each ``Command`` filter parses the text
+    again: a /fact walked through seventeen such parses before reaching its handler. This
+    check (one split, one set lookup) lets a router step aside at once; it only ever admits
+    more than the handlers' own ``Command`` filters, which still decide.
+    """
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    async def __call__(self, message: Message) -> bool:
+        text = message.text or message.caption
+        if not text or text[0] != "/":
+            return False
+        head = text[1:].split(maxsplit=1)
+        return bool(head) and head[0].split("@", 1)[0].casefold() in self.names
+
+
+def admit_only_commands(router: Router) -> None:
+    """Give ``router`` the ``CommandNamed`` pre-check when every message handler it has
+    answers only plain ``/name`` commands; any other handler (text, regex) leaves it as is."""
+    names: set[str] = set()
+    for handler in router.message.handlers:
+        commands = [f.callback for f in handler.filters or () if isinstance(f.callback, Command)]
+        if not commands:
+            return
+        for command in commands:
+            if command.prefix != "/" or not all(isinstance(c, str) for c in command.commands):
+                return
+            names.update(str(c).casefold() for c in command.commands)
+    if names:
+        router.message.filter(CommandNamed(frozenset(names)))
