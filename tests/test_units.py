@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from aiogram.filters import Command
+from aiogram.filters.command import CommandException
+from aiogram.types import Message
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.callbacks import FactCb, GlossaryCb, LanguageCb, MenuAction, MenuCb, TimelineCb, TopicCb
 from bot.config import Settings
+from bot.filters import CommandNamed
 from bot.i18n import Html, Translator, plural_form, resolve_language
 from bot.offline.telegram_html import HtmlParseError, parse_html
 from content.loader import Catalog
@@ -89,3 +97,32 @@ def test_unknown_time_zone_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_TIMEZONE", "Mars/Olympus")
     with pytest.raises(ValueError, match="unknown IANA time zone"):
         Settings(_env_file=None)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(
+            lambda name, tail: f"/{name}{tail}",
+            st.sampled_from(["fact", "FACT", "Fact", "facts", "fac", "start", "", "факт"]),
+            st.sampled_from(["", " x", "@nwfz_bot", "@Other_Bot y", "\nz", "@", "@@"]),
+        ),
+    )
+)
+@settings(max_examples=300, derandomize=True, database=None)
+def test_the_command_pre_check_admits_every_message_the_command_filter_takes(text: str) -> None:
+    """CommandNamed only saves work: it must never turn away what Command("fact") accepts."""
+    message = Message.model_validate(
+        {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": text or None}
+    )
+    pre_check = CommandNamed(frozenset({"fact"}))
+    try:
+        parsed = Command.extract_command(text)
+        accepted = parsed.prefix == "/" and parsed.command == "fact"
+    except CommandException:
+        accepted = False
+    admitted = asyncio.run(pre_check(message))
+    if accepted:
+        assert admitted, "the pre-check turned away a /fact the Command filter accepts"
+    if not (text or "").startswith("/fact") and not (text or "").casefold().startswith("/fact"):
+        assert not admitted, "the pre-check lets through what cannot be /fact"
