@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
 from bot.i18n import Html, Translator, quote
 from bot.quiz.engine import Standing, UserStats
-from bot.views import Screen, fit
+from bot.views import Screen, button, columns, fit, keyboard
 from content.loader import Catalog
 from content.models import Question
 
@@ -27,26 +26,20 @@ def topic_name(catalog: Catalog, t: Translator, topic: str) -> str:
 
 
 def topic_menu(catalog: Catalog, t: Translator) -> Screen:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=t.plain("quiz.all_topics"), callback_data=QuizMenuCb(topic=""))
-    for topic in catalog.topics.values():
-        builder.button(
-            text=f"{topic.emoji} {topic.title.get(t.lang)}",
-            callback_data=QuizMenuCb(topic=topic.id),
-        )
-    builder.adjust(1)
-    return Screen(t("quiz.choose_topic"), builder.as_markup())
+    buttons = [button(t.plain("quiz.all_topics"), QuizMenuCb(topic=""))]
+    buttons += [
+        button(f"{topic.emoji} {topic.title.get(t.lang)}", QuizMenuCb(topic=topic.id))
+        for topic in catalog.topics.values()
+    ]
+    return Screen(t("quiz.choose_topic"), columns(buttons))
 
 
 def level_menu(catalog: Catalog, t: Translator, topic: str) -> Screen:
-    builder = InlineKeyboardBuilder()
-    for difficulty in range(4):
-        builder.button(
-            text=level_name(t, difficulty),
-            callback_data=QuizMenuCb(topic=topic, difficulty=difficulty),
-        )
-    builder.adjust(2)
-    return Screen(t("quiz.choose_level", topic=topic_name(catalog, t, topic)), builder.as_markup())
+    buttons = [
+        button(level_name(t, difficulty), QuizMenuCb(topic=topic, difficulty=difficulty))
+        for difficulty in range(4)
+    ]
+    return Screen(t("quiz.choose_level", topic=topic_name(catalog, t, topic)), columns(buttons, 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +60,14 @@ def private_result(
         f"✅ <b>{quote(item.right_answers)}</b>\n<i>{quote(item.explanation)}</i>"
         for item in missed
     ]
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t.plain("quiz.again"), callback_data=QuizCb(action=QuizAction.AGAIN, round=round_id)
-    )
+    buttons = [button(t.plain("quiz.again"), QuizCb(action=QuizAction.AGAIN, round=round_id))]
     if missed:
-        builder.button(
-            text=t.plain("quiz.review_mistakes"),
-            callback_data=QuizCb(action=QuizAction.REVIEW, round=round_id),
+        buttons.append(
+            button(
+                t.plain("quiz.review_mistakes"), QuizCb(action=QuizAction.REVIEW, round=round_id)
+            )
         )
-    builder.adjust(1)
-    return Screen(fit(Html("\n\n".join(lines))), builder.as_markup())
+    return Screen(fit(Html("\n\n".join(lines))), columns(buttons))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +125,15 @@ def lobby(catalog: Catalog, t: Translator, state: LobbyState) -> Screen:
 
 
 def answer_buttons(round_id: int, position: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for index, option in enumerate(options):
-        builder.button(
-            text=f"{chr(ord('A') + index)}. {option}",
-            callback_data=QuizAnswerCb(round=round_id, pos=position, option=index),
-        )
-    builder.adjust(1)
-    return builder.as_markup()
+    return columns(
+        [
+            button(
+                f"{chr(ord('A') + index)}. {option}",
+                QuizAnswerCb(round=round_id, pos=position, option=index),
+            )
+            for index, option in enumerate(options)
+        ]
+    )
 
 
 def standings_lines(t: Translator, standings: list[Standing]) -> list[str]:
@@ -181,21 +172,23 @@ def group_result(
         text = Html("\n".join(lines))
     markup = None
     if missed:
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=t.plain("quiz.group_missed"),
-            callback_data=QuizCb(action=QuizAction.MISSED, round=round_id),
+        markup = keyboard(
+            [
+                button(
+                    t.plain("quiz.group_missed"), QuizCb(action=QuizAction.MISSED, round=round_id)
+                )
+            ]
         )
-        markup = builder.as_markup()
     return Screen(fit(text), markup)
 
 
 def paused(t: Translator, round_id: int) -> Screen:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t.plain("quiz.resume"), callback_data=QuizCb(action=QuizAction.RESUME, round=round_id)
+    return Screen(
+        t("quiz.paused"),
+        keyboard(
+            [button(t.plain("quiz.resume"), QuizCb(action=QuizAction.RESUME, round=round_id))]
+        ),
     )
-    return Screen(t("quiz.paused"), builder.as_markup())
 
 
 def leaderboard(t: Translator, month: list[Standing], all_time: list[Standing]) -> Screen:
@@ -234,8 +227,5 @@ def stats(catalog: Catalog, t: Translator, numbers: UserStats) -> Screen:
         )
     else:
         lines.append(t("quiz.stats_nothing_due"))
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=t.plain("quiz.practice"), callback_data=QuizMenuCb(topic=numbers.review_topic or "")
-    )
-    return Screen(fit(Html("\n".join(lines))), builder.as_markup())
+    practice = button(t.plain("quiz.practice"), QuizMenuCb(topic=numbers.review_topic or ""))
+    return Screen(fit(Html("\n".join(lines))), keyboard([practice]))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ReminderCb, TopicCb
 from bot.i18n import Html, Translator, quote
 from bot.reminders.planner import LEADS
-from bot.views import Screen, day_month, fit, long_date
+from bot.views import Screen, columns, day_month, fit, long_date
+from bot.views import button as plain_button
 from content.loader import Catalog
 from content.models import CalendarEvent
 from storage.reminders import SubscriptionRow
@@ -31,18 +31,12 @@ def reminder(
         ago = t("reminders.years_ago" if lead == 0 else "reminders.years", count=years)
         then = long_date(date(event.year, event.month, event.day), t.lang)
         lines.append(f"• <b>{ago}</b>, {quote(then)}: {quote(event.text.get(t.lang))}")
-    builder = InlineKeyboardBuilder()
-    seen: set[str] = set()
-    for event in events:
-        topic = catalog.topics.get(event.topic)
-        if topic is None or topic.id in seen:
-            continue
-        seen.add(topic.id)
-        builder.button(
-            text=f"{topic.emoji} {topic.title.get(t.lang)}", callback_data=TopicCb(topic=topic.id)
-        )
-    builder.adjust(1)
-    return Screen(fit(Html("\n\n".join(lines))), builder.as_markup())
+    topic_ids = dict.fromkeys(event.topic for event in events if event.topic in catalog.topics)
+    buttons = [
+        plain_button(f"{topic.emoji} {topic.title.get(t.lang)}", TopicCb(topic=topic.id))
+        for topic in (catalog.topics[topic_id] for topic_id in topic_ids)
+    ]
+    return Screen(fit(Html("\n\n".join(lines))), columns(buttons))
 
 
 def _toggle(label: str, on: bool) -> str:
@@ -98,16 +92,18 @@ def settings(catalog: Catalog, t: Translator, row: SubscriptionRow, timezone: st
 
 
 def topic_picker(catalog: Catalog, t: Translator, row: SubscriptionRow) -> Screen:
-    builder = InlineKeyboardBuilder()
-    for topic in catalog.topics.values():
-        on = row.scope == "topics" and topic.id in row.topics
-        builder.button(
-            text=_toggle(f"{topic.emoji} {topic.title.get(t.lang)}", on),
-            callback_data=ReminderCb(setting="topic", value=topic.id),
+    buttons = [
+        plain_button(
+            _toggle(
+                f"{topic.emoji} {topic.title.get(t.lang)}",
+                row.scope == "topics" and topic.id in row.topics,
+            ),
+            ReminderCb(setting="topic", value=topic.id),
         )
-    builder.button(text=t.plain("reminders.back"), callback_data=ReminderCb(setting="back"))
-    builder.adjust(1)
-    return Screen(t("reminders.choose_topics"), builder.as_markup())
+        for topic in catalog.topics.values()
+    ]
+    buttons.append(plain_button(t.plain("reminders.back"), ReminderCb(setting="back")))
+    return Screen(t("reminders.choose_topics"), columns(buttons))
 
 
 def dates(
