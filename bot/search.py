@@ -93,6 +93,12 @@ class SearchIndex:
         self._lengths = lengths
         self._average = sum(lengths) / len(lengths) if lengths else 1.0
         self._vocabulary = list(self._postings)
+        # Snippets pick a document's best sentence for the query: its words are split and
+        # stemmed here, once, instead of for every hit of every search.
+        self._sentences = [
+            [_Sentence.of(sentence, lang) for sentence in _SENTENCE.split(document.text)]
+            for document in documents
+        ]
 
     def _idf(self, term: str) -> float:
         frequency = len(self._postings.get(term, ()))
@@ -129,24 +135,28 @@ class SearchIndex:
         ranked = sorted(
             scores, key=lambda number: (len(coverage[number]), scores[number]), reverse=True
         )
-        return [
-            self._hit(self.documents[number], scores[number], matched_terms)
-            for number in ranked[:limit]
-        ]
+        return [self._hit(number, scores[number], matched_terms) for number in ranked[:limit]]
 
-    def _hit(self, document: Document, score: float, terms: set[str]) -> Hit:
-        sentences = _SENTENCE.split(document.text)
-        best = max(
-            sentences,
-            key=lambda sentence: sum(stem(word, self.lang) in terms for word in words(sentence)),
-        )
-        snippet = best if len(best) <= 220 else best[:217].rsplit(" ", 1)[0] + "…"
-        surface = frozenset(
-            match.group(0)
-            for match in _WORD.finditer(snippet)
-            if stem(normalise(match.group(0)), self.lang) in terms
-        )
-        return Hit(document, score, snippet, surface)
+    def _hit(self, number: int, score: float, terms: set[str]) -> Hit:
+        best = max(self._sentences[number], key=lambda sentence: sentence.matches(terms))
+        text = best.text
+        snippet = text if len(text) <= 220 else text[:217].rsplit(" ", 1)[0] + "…"
+        surface = frozenset(word for word, term in best.words if term in terms and word in snippet)
+        return Hit(self.documents[number], score, snippet, surface)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    words: tuple[tuple[str, str], ...]  # (the word as written, its index term)
+
+    @classmethod
+    def of(cls, text: str, lang: Lang) -> _Sentence:
+        found = (match.group(0) for match in _WORD.finditer(text))
+        return cls(text, tuple((word, stem(normalise(word), lang)) for word in found))
+
+    def matches(self, terms: set[str]) -> int:
+        return sum(term in terms for _, term in self.words)
 
 
 def build_indexes(catalog: Catalog) -> dict[Lang, SearchIndex]:
