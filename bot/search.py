@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -149,14 +149,17 @@ class SearchIndex:
 class _Sentence:
     text: str
     words: tuple[tuple[str, str], ...]  # (the word as written, its index term)
+    counts: dict[str, int]  # index term -> how often it occurs
 
     @classmethod
     def of(cls, text: str, lang: Lang) -> _Sentence:
         found = (match.group(0) for match in _WORD.finditer(text))
-        return cls(text, tuple((word, stem(normalise(word), lang)) for word in found))
+        words = tuple((word, stem(normalise(word), lang)) for word in found)
+        return cls(text, words, dict(Counter(term for _, term in words)))
 
     def matches(self, terms: set[str]) -> int:
-        return sum(term in terms for _, term in self.words)
+        """How many of the sentence's words are query terms (a query has few terms)."""
+        return sum(self.counts.get(term, 0) for term in terms)
 
 
 def build_indexes(catalog: Catalog) -> dict[Lang, SearchIndex]:
