@@ -9,7 +9,7 @@ falls back to Russian per item and ``check-content`` reports every fallback).
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -37,7 +37,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(Strict):
+class ByLanguage(Strict):
+    """A value in ru, en and kk; a missing ``kk`` falls back (FALLBACK) until translated."""
+
+    def _pick(self, lang: Lang) -> Any:
+        value = getattr(self, lang)
+        if value is None:
+            value = getattr(self, FALLBACK[lang])
+        assert value is not None
+        return value
+
+    def has(self, lang: Lang) -> bool:
+        return getattr(self, lang) is not None
+
+
+class Text(ByLanguage):
     """One piece of text in each language; ``kk`` may be missing until it is translated."""
 
     ru: str = Field(min_length=1)
@@ -52,17 +66,11 @@ class Text(Strict):
         return value
 
     def get(self, lang: Lang) -> str:
-        value: str | None = getattr(self, lang)
-        if value is None:
-            value = getattr(self, FALLBACK[lang])
-        assert value is not None
+        value: str = self._pick(lang)
         return value
 
-    def has(self, lang: Lang) -> bool:
-        return getattr(self, lang) is not None
 
-
-class TextList(Strict):
+class TextList(ByLanguage):
     """A list of short texts per language (quiz options); all languages list the same items."""
 
     ru: list[str]
@@ -77,14 +85,8 @@ class TextList(Strict):
         return self
 
     def get(self, lang: Lang) -> list[str]:
-        value: list[str] | None = getattr(self, lang)
-        if value is None:
-            value = getattr(self, FALLBACK[lang])
-        assert value is not None
+        value: list[str] = self._pick(lang)
         return value
-
-    def has(self, lang: Lang) -> bool:
-        return getattr(self, lang) is not None
 
 
 class Citation(Strict):
