@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.types import TelegramObject, Update
+
+from bot.middlewares import NextHandler
 
 log = logging.getLogger("bot.updates")
 
@@ -24,7 +25,7 @@ class UpdateLogMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
@@ -40,18 +41,20 @@ class UpdateLogMiddleware(BaseMiddleware):
         finally:
             _handler_name.reset(token)
             assert isinstance(event, Update)
+            duration_ms = (time.perf_counter() - started) * 1000
+            name = slot[-1] if slot else None
             log.info(
                 "update %s %s %s %.1f ms %s",
                 event.update_id,
                 event.event_type,
-                slot[-1] if slot else "-",
-                (time.perf_counter() - started) * 1000,
+                name or "-",
+                duration_ms,
                 outcome,
                 extra={
                     "update_id": event.update_id,
                     "kind": event.event_type,
-                    "handler": slot[-1] if slot else None,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "handler": name,
+                    "duration_ms": round(duration_ms, 2),
                     "outcome": outcome,
                 },
             )
@@ -62,7 +65,7 @@ class HandlerNameMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

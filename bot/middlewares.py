@@ -17,6 +17,9 @@ from bot.i18n import Translator
 from bot.services.profiles import Profiles
 from content.loader import UiCatalog
 
+# What an aiogram middleware receives as ``handler``: the rest of the chain.
+NextHandler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
 
 class ProfileMiddleware(BaseMiddleware):
     def __init__(self, profiles: Profiles, ui: UiCatalog) -> None:
@@ -25,7 +28,7 @@ class ProfileMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

@@ -4,7 +4,6 @@ then ignored for a short cool-down. Only that user waits; everyone else is serve
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from bot.clock import Clock
 from bot.i18n import Translator
+from bot.middlewares import NextHandler
 
 LIMIT = 5
 WINDOW = timedelta(seconds=1)
@@ -28,7 +28,7 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
