@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramForbiddenError, TelegramMigrateToChat
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import ErrorEvent
 
 from bot.errors import UserFacingError
@@ -26,9 +26,9 @@ def _chat_id(event: ErrorEvent) -> int | None:
     return None
 
 
-def _refusing_chat(error: TelegramForbiddenError, event: ErrorEvent) -> int | None:
-    """The chat that refused: the one the failed request wrote to. A poll answer, say, makes
-    the bot write to a chat the update itself does not name."""
+def _written_chat(error: TelegramAPIError, event: ErrorEvent) -> int | None:
+    """The chat a failed request wrote to (the one that refused, or moved). A poll answer,
+    say, makes the bot write to a chat the update itself does not name."""
     target = getattr(error.method, "chat_id", None)
     return target if isinstance(target, int) else _chat_id(event)
 
@@ -44,14 +44,16 @@ def setup() -> Router:
         chat_id = _chat_id(event)
         if isinstance(error, TelegramForbiddenError):
             # Blocked by the user or kicked: nobody to answer; stop writing to this chat.
-            refusing = _refusing_chat(error, event)
+            refusing = _written_chat(error, event)
             log.info("chat %s is unreachable (%s); marking inactive", refusing, error.message)
             if refusing is not None:
                 await profiles.set_active(refusing, False)
             return
-        if isinstance(error, TelegramMigrateToChat) and chat_id is not None:
-            await profiles.migrate(chat_id, error.migrate_to_chat_id)
-            return
+        if isinstance(error, TelegramMigrateToChat):
+            moved = _written_chat(error, event)
+            if moved is not None:
+                await profiles.migrate(moved, error.migrate_to_chat_id)
+                return
         if isinstance(error, UserFacingError) and t is not None:
             # A domain error: the user did something that cannot happen now; say why.
             await _tell(event, bot, chat_id, t.plain(error.key), t(error.key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -278,6 +279,29 @@ async def test_group_leaderboard_survives_supergroup_migration(
     supergroup = await world.migrate(group, by=alice)
     await alice.send("/top", chat=supergroup)
     assert "🥇 Alice: 4" in (world.last(supergroup).text or "")
+
+
+async def test_a_game_follows_its_group_when_an_answer_finds_it_migrated(
+    world: World, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service message about the upgrade never reached the bot; the next question, sent
+    because of a poll answer (an update that names no chat), meets migrate_to_chat_id."""
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    group = world.group("Class", {alice: "creator", bob: "member"}, supergroup=False)
+    await alice.send("/quiz", chat=group)
+    await bob.tap("Я играю", chat=group)
+    await alice.tap("Начать", chat=group)
+    first = polls(world, group)[-1]
+    supergroup = {"id": -1_000_000_000_000 + group["id"], "type": "supergroup", "title": "Class"}
+    world.telegram.add_chat(supergroup)
+    world.telegram.members[supergroup["id"]] = dict(world.telegram.members[group["id"]])
+    world.telegram.migrated[group["id"]] = supergroup["id"]
+    await alice.answer_poll(first, right_option(world, first))
+    await bob.answer_poll(first, right_option(world, first))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await tick(world, services, 30)  # the claimed question's timer runs out unsent: resent
+    assert polls(world, supergroup), "the claimed question went to the supergroup"
+    assert polls(world, supergroup)[-1].poll_id != first.poll_id
 
 
 # ---- restarts ----------------------------------------------------------------------------------
