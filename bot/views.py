@@ -6,7 +6,7 @@ the result. Every piece of content or user text goes through ``quote`` here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -195,22 +195,20 @@ def timeline_screen(catalog: Catalog, t: Translator, page: int) -> Screen:
     pager = _pager(page, pages, lambda p: TimelineCb(page=p))
     picture = [button(t.plain("timeline.picture_button"), PictureCb())]
     rows = [*(pager.inline_keyboard if pager else []), picture]
-    return Screen(Html("\n\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows))
+    return Screen(Html("\n\n".join(lines)), keyboard(*rows))
 
 
-def _pager(page: int, pages: int, make: object) -> InlineKeyboardMarkup | None:
+def _pager(
+    page: int, pages: int, make: Callable[[int], CallbackData]
+) -> InlineKeyboardMarkup | None:
     if pages <= 1:
         return None
-    assert callable(make)
-    buttons = []
+    row = [button(f"{page + 1}/{pages}", make(page))]
     if page > 0:
-        buttons.append(InlineKeyboardButton(text="◀", callback_data=make(page - 1).pack()))
-    buttons.append(
-        InlineKeyboardButton(text=f"{page + 1}/{pages}", callback_data=make(page).pack())
-    )
+        row.insert(0, button("◀", make(page - 1)))
     if page + 1 < pages:
-        buttons.append(InlineKeyboardButton(text="▶", callback_data=make(page + 1).pack()))
-    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+        row.append(button("▶", make(page + 1)))
+    return keyboard(row)
 
 
 def _term_block(term: GlossaryTerm, lang: Lang) -> str:

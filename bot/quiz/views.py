@@ -98,30 +98,28 @@ def lobby(catalog: Catalog, t: Translator, state: LobbyState) -> Screen:
     if state.countdown is not None:
         text = Html(f"{text}\n{t('quiz.countdown', seconds=state.countdown)}")
 
-    def button(label: str, action: QuizAction) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=label, callback_data=QuizCb(action=action, round=state.round_id).pack()
-        )
+    def act(label: str, action: QuizAction) -> InlineKeyboardButton:
+        return button(label, QuizCb(action=action, round=state.round_id))
 
     rows = [
         [
-            button(t.plain("quiz.join"), QuizAction.JOIN),
-            button(t.plain("quiz.start"), QuizAction.START),
+            act(t.plain("quiz.join"), QuizAction.JOIN),
+            act(t.plain("quiz.start"), QuizAction.START),
         ],
         [
-            button(f"📚 {topic_name(catalog, t, state.topic)}"[:40], QuizAction.TOPIC),
-            button(f"🎚 {level_name(t, state.difficulty)}", QuizAction.LEVEL),
+            act(f"📚 {topic_name(catalog, t, state.topic)}"[:40], QuizAction.TOPIC),
+            act(f"🎚 {level_name(t, state.difficulty)}", QuizAction.LEVEL),
         ],
         [
-            button(t.plain("quiz.size_button", size=state.size), QuizAction.SIZE),
-            button(t.plain("quiz.seconds_button", seconds=state.seconds), QuizAction.SECONDS),
+            act(t.plain("quiz.size_button", size=state.size), QuizAction.SIZE),
+            act(t.plain("quiz.seconds_button", seconds=state.seconds), QuizAction.SECONDS),
         ],
         [
-            button(f"{'🔒' if state.private_answers else '👁'} {answers}", QuizAction.PRIVATE),
-            button(t.plain("quiz.cancel"), QuizAction.CANCEL),
+            act(f"{'🔒' if state.private_answers else '👁'} {answers}", QuizAction.PRIVATE),
+            act(t.plain("quiz.cancel"), QuizAction.CANCEL),
         ],
     ]
-    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+    return Screen(text, keyboard(*rows))
 
 
 def answer_buttons(round_id: int, position: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton
 
 from bot.callbacks import ReminderCb, TopicCb
 from bot.i18n import Html, Translator, quote
 from bot.reminders.planner import LEADS
-from bot.views import Screen, columns, day_month, fit, long_date
-from bot.views import button as plain_button
+from bot.views import Screen, button, columns, day_month, fit, keyboard, long_date
 from content.loader import Catalog
 from content.models import CalendarEvent
 from storage.reminders import SubscriptionRow
@@ -31,10 +30,10 @@ def reminder(
         ago = t("reminders.years_ago" if lead == 0 else "reminders.years", count=years)
         then = long_date(date(event.year, event.month, event.day), t.lang)
         lines.append(f"• <b>{ago}</b>, {quote(then)}: {quote(event.text.get(t.lang))}")
-    topic_ids = dict.fromkeys(event.topic for event in events if event.topic in catalog.topics)
+    topics = {e.topic: catalog.topics[e.topic] for e in events if e.topic in catalog.topics}
     buttons = [
-        plain_button(f"{topic.emoji} {topic.title.get(t.lang)}", TopicCb(topic=topic.id))
-        for topic in (catalog.topics[topic_id] for topic_id in topic_ids)
+        button(f"{topic.emoji} {topic.title.get(t.lang)}", TopicCb(topic=topic.id))
+        for topic in topics.values()
     ]
     return Screen(fit(Html("\n\n".join(lines))), columns(buttons))
 
@@ -62,38 +61,36 @@ def settings(catalog: Catalog, t: Translator, row: SubscriptionRow, timezone: st
         timezone=timezone,
     )
 
-    def button(label: str, setting: str, value: str = "") -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            text=label, callback_data=ReminderCb(setting=setting, value=value).pack()
-        )
+    def choice(label: str, setting: str, value: str = "") -> InlineKeyboardButton:
+        return button(label, ReminderCb(setting=setting, value=value))
 
     rows = [
         [
-            button(_toggle(t.plain("reminders.key_dates"), row.scope == "key"), "scope", "key"),
-            button(_toggle(t.plain("reminders.all_dates"), row.scope == "all"), "scope", "all"),
+            choice(_toggle(t.plain("reminders.key_dates"), row.scope == "key"), "scope", "key"),
+            choice(_toggle(t.plain("reminders.all_dates"), row.scope == "all"), "scope", "all"),
         ],
-        [button(_toggle(t.plain("reminders.by_topic"), row.scope == "topics"), "topics")],
+        [choice(_toggle(t.plain("reminders.by_topic"), row.scope == "topics"), "topics")],
         [
-            button(
+            choice(
                 _toggle(t.plain(f"reminders.lead.{lead}"), lead in row.leads), "lead", str(lead)
             )
             for lead in LEADS
         ],
         [
-            button("◀", "hour", str((row.send_hour - 1) % 24)),
-            button(f"🕘 {row.send_hour:02d}:00", "hour", str(row.send_hour)),
-            button("▶", "hour", str((row.send_hour + 1) % 24)),
+            choice("◀", "hour", str((row.send_hour - 1) % 24)),
+            choice(f"🕘 {row.send_hour:02d}:00", "hour", str(row.send_hour)),
+            choice("▶", "hour", str((row.send_hour + 1) % 24)),
         ],
-        [button(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[:3]],
-        [button(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[3:]],
-        [button(t.plain("reminders.unsubscribe_button"), "off")],
+        [choice(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[:3]],
+        [choice(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[3:]],
+        [choice(t.plain("reminders.unsubscribe_button"), "off")],
     ]
-    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+    return Screen(text, keyboard(*rows))
 
 
 def topic_picker(catalog: Catalog, t: Translator, row: SubscriptionRow) -> Screen:
     buttons = [
-        plain_button(
+        button(
             _toggle(
                 f"{topic.emoji} {topic.title.get(t.lang)}",
                 row.scope == "topics" and topic.id in row.topics,
@@ -102,7 +99,7 @@ def topic_picker(catalog: Catalog, t: Translator, row: SubscriptionRow) -> Scree
         )
         for topic in catalog.topics.values()
     ]
-    buttons.append(plain_button(t.plain("reminders.back"), ReminderCb(setting="back")))
+    buttons.append(button(t.plain("reminders.back"), ReminderCb(setting="back")))
     return Screen(t("reminders.choose_topics"), columns(buttons))
 
 
