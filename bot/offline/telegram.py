@@ -660,11 +660,12 @@ class FakeTelegram:
             key = photo.removeprefix("attach://")
             self._limit(key in files, "there is no photo in the request")
             data = files[key][1]
-        else:  # a file_id of a photo sent before
-            known = {f"photo-{m.chat_id}-{m.message_id}": m.photo for m in self.messages.values()}
-            if known.get(photo) is None:
+        else:  # a file_id of a photo sent before: "photo-<chat id>-<message id>"
+            chat, _, number = photo.removeprefix("photo-").rpartition("-")
+            sent = self._sent_photo(chat, number) if photo.startswith("photo-") else None
+            if sent is None:
                 raise bad_request("wrong file identifier/HTTP URL specified")
-            data = known[photo] or b""
+            data = sent
         self._limit(len(data) <= 10 * 1024 * 1024, "PHOTO_INVALID_DIMENSIONS")
         caption = params.get("caption")
         if caption is not None:
@@ -676,6 +677,14 @@ class FakeTelegram:
             int(params["chat_id"]), photo=data, caption=caption, reply_markup=markup
         )
         return self.message_payload(message)
+
+    def _sent_photo(self, chat: str, number: str) -> bytes | None:
+        """The photo of a stored message, looked up by the ids its file_id carries."""
+        try:
+            message = self.messages.get((int(chat), int(number)))
+        except ValueError:
+            return None
+        return message.photo if message is not None else None
 
     def on_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
