@@ -99,17 +99,9 @@ def qr(args: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write the QR code (.png or .svg)")
     options = parser.parse_args(args)
     catalog = load_catalog()
-    if options.kind == "topic" and options.topic not in catalog.topics:
-        print(
-            f"unknown topic {options.topic!r}; topics: {', '.join(catalog.topics)}",
-            file=sys.stderr,
-        )
-        return 2
-    if (
-        options.kind == "quiz"
-        and options.topic is not None
-        and options.topic not in catalog.topics
-    ):
+    # A topic link needs a topic; a quiz link may name one; a subscribe link takes none.
+    names_topic = options.kind == "topic" or (options.kind == "quiz" and options.topic is not None)
+    if names_topic and options.topic not in catalog.topics:
         print(
             f"unknown topic {options.topic!r}; topics: {', '.join(catalog.topics)}",
             file=sys.stderr,
