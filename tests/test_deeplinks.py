@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import struct
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.__main__ import qr as qr_command
 from bot.deeplinks import (
     PAYLOAD_PATTERN,
     SUBSCRIBE_PAYLOAD,
@@ -270,3 +272,32 @@ def test_qr_png_decodes_to_the_url(url: str) -> None:
     assert [barcode.text for barcode in found] == [url]
     assert found[0].format == zxingcpp.BarcodeFormat.QRCode
     assert found[0].ec_level == "M"
+
+
+# ---- the qr command (called in-process: main() would reconfigure pytest's logging) -----------
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["topic", "nope"], "unknown topic 'nope'"),
+        (["topic"], "unknown topic None"),
+        (["quiz", "nope"], "unknown topic 'nope'"),
+    ],
+)
+def test_qr_command_refuses_an_unknown_topic(
+    args: list[str], shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert qr_command([*args, "--bot", "nwfz_bot"]) == 2
+    assert shown in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["quiz"], ["subscribe", "canwfz"], ["topic", "canwfz"]])
+def test_qr_command_prints_the_link_and_writes_the_code(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "link.svg"
+    assert qr_command([*args, "--bot", "nwfz_bot", "--out", str(out)]) == 0
+    link = capsys.readouterr().out.splitlines()[0]
+    assert link.startswith("https://t.me/nwfz_bot?start=")
+    assert b"<svg" in out.read_bytes()
