@@ -18,6 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.quiz.engine import Progress, Standing
+from storage.cache import Lru
 from storage.db import in_one_step
 
 OPEN_STATUSES = ("lobby", "running", "paused")
@@ -133,8 +134,8 @@ class QuizRepository:
     def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
-        self._asked_cache: dict[str, Asked] = {}
-        self._round_cache: dict[int, Round] = {}
+        self._asked_cache: Lru[str, Asked] = Lru(ASKED_CACHE_SIZE)
+        self._round_cache: Lru[int, Round] = Lru(ROUND_CACHE_SIZE)
 
     async def _one(self, sql: str, params: Any = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cursor:
@@ -198,9 +199,7 @@ class QuizRepository:
         if row is None:
             return None
         found = _round(row)
-        if len(self._round_cache) >= ROUND_CACHE_SIZE:
-            self._round_cache.pop(next(iter(self._round_cache)))
-        self._round_cache[round_id] = found
+        self._round_cache.put(round_id, found)
         return found
 
     async def update_round(
@@ -230,10 +229,10 @@ class QuizRepository:
         if expect_current is not None:
             sql += " AND current = :expect_current"
             params["expect_current"] = expect_current
-        self._round_cache.pop(round_id, None)
+        self._round_cache.drop(round_id)
         cursor = await self._db.execute(sql, params)
         # Again after the write: a read that was queued before it may have cached the old row.
-        self._round_cache.pop(round_id, None)
+        self._round_cache.drop(round_id)
         return cursor.rowcount > 0
 
     async def due_rounds(self, now: datetime) -> list[Round]:
@@ -308,9 +307,7 @@ class QuizRepository:
         if row is None:
             return None
         found = _asked(row)
-        if len(self._asked_cache) >= ASKED_CACHE_SIZE:
-            self._asked_cache.pop(next(iter(self._asked_cache)))
-        self._asked_cache[poll_id] = found
+        self._asked_cache.put(poll_id, found)
         return found
 
     async def asked_at(self, round_id: int, position: int) -> Asked | None:

@@ -7,38 +7,13 @@ through this service, which is the only writer of these fields.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from typing import Generic, TypeVar
-
 from bot.i18n import resolve_language
 from content.models import Lang
+from storage.cache import Lru
 from storage.chats import Chat, ChatRepository
 from storage.users import User, UserRepository
 
-K = TypeVar("K")
-V = TypeVar("V")
 CACHE_SIZE = 20_000
-
-
-class _Lru(Generic[K, V]):
-    def __init__(self, size: int) -> None:
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._size = size
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def drop(self, key: K) -> None:
-        self._items.pop(key, None)
 
 
 class Profiles:
@@ -46,8 +21,8 @@ class Profiles:
         self.chats = chats
         self.users = users
         self.default = default
-        self._chats: _Lru[int, Chat] = _Lru(CACHE_SIZE)
-        self._users: _Lru[int, User] = _Lru(CACHE_SIZE)
+        self._chats: Lru[int, Chat] = Lru(CACHE_SIZE)
+        self._users: Lru[int, User] = Lru(CACHE_SIZE)
 
     async def chat(self, chat_id: int, chat_type: str, title: str | None) -> Chat:
         cached = self._chats.get(chat_id)
