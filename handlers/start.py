@@ -38,18 +38,15 @@ def setup() -> Router:
     ) -> None:  # fmt: skip
         """Plain /start, or a deep link from a poster or a colleague (bot/deeplinks.py)."""
         link = parse_payload((command.args or "").strip()) if command.args else None
-        if link is not None and link.topic is not None and library.topic(link.topic) is None:
+        topic = library.topic(link.topic) if link is not None and link.topic is not None else None
+        if link is not None and link.topic is not None and topic is None:
             link = None  # a poster printed before a topic was renamed: greet instead
         if link is not None and link.lang is not None and message.chat.type == "private":
             # "Scan for English": the link's language becomes the user's choice.
             if chat_record is not None:
                 await profiles.set_language(chat_record, user_record, link.lang)
             t = Translator(t.ui, link.lang)
-        if (
-            link is not None
-            and link.kind == "topic"
-            and (topic := library.topic(link.topic or ""))
-        ):
+        if link is not None and link.kind == "topic" and topic is not None:
             await send(message, views.topic_screen(library.catalog, t, topic, -1))
             return
         if link is not None and link.kind == "quiz":
