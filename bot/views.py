@@ -26,7 +26,7 @@ from bot.callbacks import (
 )
 from bot.commands import Where, commands_for
 from bot.i18n import Html, Translator, quote
-from bot.search import Hit
+from bot.search import Document, Hit
 from content.loader import Catalog
 from content.models import LANGS, CalendarEvent, Citation, Fact, GlossaryTerm, Lang, Topic
 
@@ -252,10 +252,7 @@ def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) 
         emoji = topic.emoji if topic else "📘"
         lines.append(f"{number}. {emoji} <b>{quote(document.title)}</b>\n{_highlight(hit)}")
         if topic is not None:
-            section = -1
-            if document.kind == "section":
-                section_id = document.ref.split("/", 1)[1]
-                section = next(i for i, item in enumerate(topic.sections) if item.id == section_id)
+            section = section_index(topic, document)
             buttons.append(
                 button(
                     f"{number}. {topic.title.get(t.lang)}"[:60],
@@ -263,6 +260,19 @@ def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) 
                 )
             )
     return Screen(fit(Html("\n\n".join(lines))), columns(buttons))
+
+
+def section_index(topic: Topic, document: Document) -> int:
+    """The position in ``topic`` of the section a search document is, or -1 (the overview)."""
+    if document.kind != "section":
+        return -1
+    section_id = document.ref.split("/", 1)[1]
+    return next(i for i, item in enumerate(topic.sections) if item.id == section_id)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Plain text cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _highlight(hit: Hit) -> str:

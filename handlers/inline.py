@@ -21,7 +21,7 @@ from bot.i18n import Translator, quote
 from bot.search import Hit
 from bot.services.library import Library
 from bot.services.reminders import ReminderService
-from bot.views import long_date, sources_line
+from bot.views import long_date, section_index, shorten, sources_line
 from content.loader import Catalog
 
 CACHE_SECONDS = 300
@@ -37,15 +37,10 @@ def _article(
     if url is not None:
         button = InlineKeyboardButton(text=t.plain("inline.open_in_bot"), url=url)
         markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-    short = (
-        description
-        if len(description) <= DESCRIPTION_MAX
-        else description[: DESCRIPTION_MAX - 1] + "…"
-    )
     return InlineQueryResultArticle(
         id=result_id,
         title=title,
-        description=short,
+        description=shorten(description, DESCRIPTION_MAX),
         input_message_content=InputTextMessageContent(message_text=text),
         reply_markup=markup,
     )
@@ -61,8 +56,7 @@ def _hit_article(
     if document.kind == "fact":
         cites = catalog.facts[document.ref].cite
     elif document.kind == "section" and topic is not None:
-        section_id = document.ref.split("/", 1)[1]
-        cites = next(s.cite for s in topic.sections if s.id == section_id)
+        cites = topic.sections[section_index(topic, document)].cite
     body = f"<b>{quote(document.title)}</b>\n\n{quote(document.text)}"
     if cites:
         body += f"\n\n{sources_line(catalog, cites, t)}"

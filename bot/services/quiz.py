@@ -37,6 +37,7 @@ from bot.quiz.engine import (
     shuffle_for_send,
 )
 from bot.ratelimit import RateLimiter
+from bot.views import shorten
 from content.loader import Catalog
 from content.models import Lang, Question, as_lang
 from storage.quiz import Asked, QuizRepository, Round
@@ -268,7 +269,7 @@ class QuizService:
         lang = as_lang(round_.lang)
         verdict = t.plain("quiz.alert_right" if counted else "quiz.alert_wrong")
         alert = f"{verdict}\n{question.explanation.get(lang)}"
-        return alert if len(alert) <= ALERT_MAX else alert[: ALERT_MAX - 1] + "…"
+        return shorten(alert, ALERT_MAX)
 
     async def _answer(
         self,
