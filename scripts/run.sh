@@ -3,11 +3,8 @@
 # or in .env), otherwise the offline terminal demo. Extra arguments go to `python -m bot`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . >&2
+source scripts/venv.sh
+ensure_venv .
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m bot "$@"
 fi

@@ -3,11 +3,8 @@
 # content validation, ruff (lint + format), strict mypy and the whole pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+source scripts/venv.sh
+ensure_venv '.[test]'
 .venv/bin/python -m bot check-content
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
