@@ -25,11 +25,11 @@ from typing import Any
 from aiogram.types import Update
 
 from bench.floor import UNLIMITED, echo_world, import_probe, peak_rss_mb
-from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.app import Services, create_services
 from bot.clock import FakeClock, SystemClock
 from bot.config import Settings
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from bot.ratelimit import Limits
 from bot.runner import emit_startup
@@ -55,10 +55,7 @@ async def nwfz_world(
     services.limiter.limits = Limits(
         overall_per_second=10**9, group_per_minute=10**9, private_per_second=10**9
     )
-    bot = create_bot(
-        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
-    )
-    return World(telegram, bot, create_dispatcher(services)), services
+    return offline_world(telegram, services), services
 
 
 async def throughput(
@@ -366,13 +363,8 @@ async def scenario_startup() -> dict[str, Any]:
             settings(), clock, catalog=catalog, database_path=Path(folder) / "s.sqlite3"
         )
         services.run_scheduler = False
-        bot = create_bot(
-            telegram.token,
-            "http://offline",
-            session=FakeSession(telegram),
-            limiter=services.limiter,
-        )
-        await emit_startup(create_dispatcher(services), bot)
+        world = offline_world(telegram, services)
+        await emit_startup(world.dispatcher, world.bot)
         total_s = time.perf_counter() - started
         await services.close()
     # Before all of this, a fresh process imports aiogram and the bot: measured apart, since

@@ -12,12 +12,12 @@ import html
 import sys
 from typing import TextIO
 
-from bot.app import create_bot, create_dispatcher, create_services
+from bot.app import create_services
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.numbers import parse_number
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram, StoredMessage
+from bot.offline.wiring import offline_world
 from bot.offline.world import Actor, World
 from bot.runner import emit_shutdown, emit_startup
 
@@ -139,12 +139,9 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     clock = SystemClock()
     telegram = FakeTelegram(clock)
     services = await create_services(settings, clock, database_path=":memory:")
-    bot = create_bot(
-        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
-    )
-    dispatcher = create_dispatcher(services)
-    await emit_startup(dispatcher, bot)
-    demo = Demo(World(telegram, bot, dispatcher), out)
+    world = offline_world(telegram, services)
+    await emit_startup(world.dispatcher, world.bot)
+    demo = Demo(world, out)
     demo.print("nwfz-bot offline demo: no token, no network. Type /start, or :help.\n")
     try:
         while True:
@@ -159,7 +156,7 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
             if not await demo.handle(html.unescape(line)):
                 break
     finally:
-        await emit_shutdown(dispatcher, bot)
+        await emit_shutdown(world.dispatcher, world.bot)
         await services.close()
     if telegram.violations:
         demo.print(f"Telegram limit violations: {telegram.violations}")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.app import Services, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram
+from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import DATA_DIR, Catalog, load_catalog
 
@@ -59,11 +59,7 @@ async def services(
 
 @pytest.fixture
 async def world(telegram: FakeTelegram, services: Services) -> AsyncIterator[World]:
-    bot = create_bot(
-        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
-    )
-    dispatcher = create_dispatcher(services)
-    world = World(telegram, bot, dispatcher)
+    world = offline_world(telegram, services)
     yield world
     unanswered = [query for query, answered in telegram.open_callbacks.items() if not answered]
     assert not unanswered, f"callback queries left unanswered: {unanswered}"

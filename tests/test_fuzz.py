@@ -39,12 +39,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.app import Services, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.i18n import Translator
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram
+from bot.offline.wiring import offline_world
 from bot.offline.world import GROUP_ANONYMOUS_BOT, Actor, World
 from content.loader import DATA_DIR, Catalog, load_catalog
 from content.models import LANGS
@@ -304,13 +304,7 @@ class Harness:
             settings_, self.clock, catalog=self.catalog, database_path=":memory:",
             rng=random.Random(7),
         )  # fmt: skip
-        bot = create_bot(
-            self.telegram.token,
-            "http://offline",
-            session=FakeSession(self.telegram),
-            limiter=self.services.limiter,
-        )
-        self.world = World(self.telegram, bot, create_dispatcher(self.services))
+        self.world = offline_world(self.telegram, self.services)
         logging.getLogger().addHandler(self.logs)
         return self
 

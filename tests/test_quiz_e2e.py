@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.app import Services, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram, StoredMessage
+from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import Catalog, load_catalog
 
@@ -320,13 +320,7 @@ def restartable(
             rng=random.Random(len(opened)),
         )  # fmt: skip
         opened.append(services)
-        bot = create_bot(
-            telegram.token,
-            "http://offline",
-            session=FakeSession(telegram),
-            limiter=services.limiter,
-        )
-        return World(telegram, bot, create_dispatcher(services)), services
+        return offline_world(telegram, services), services
 
     return start
 
@@ -384,10 +378,7 @@ async def shipped_world(
     services = await create_services(
         settings, clock, catalog=load_catalog(), database_path=":memory:", rng=random.Random(3)
     )
-    bot = create_bot(
-        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
-    )
-    yield World(telegram, bot, create_dispatcher(services)), services
+    yield offline_world(telegram, services), services
     await services.close()
     assert not telegram.violations
 

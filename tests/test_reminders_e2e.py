@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from bot.app import Services, create_bot, create_dispatcher, create_services
+from bot.app import Services, create_services
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram, SimulatedCrash
+from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from bot.runner import emit_startup
 from content.loader import Catalog
@@ -273,14 +273,8 @@ def restartable(
             rng=random.Random(1),
         )  # fmt: skip
         services.run_scheduler = False
-        bot = create_bot(
-            telegram.token,
-            "http://offline",
-            session=FakeSession(telegram),
-            limiter=services.limiter,
-        )
-        world = World(telegram, bot, create_dispatcher(services))
-        await emit_startup(world.dispatcher, bot)  # start-up puts in-flight deliveries back
+        world = offline_world(telegram, services)
+        await emit_startup(world.dispatcher, world.bot)  # start-up puts in-flight deliveries back
         return world, services
 
     return start

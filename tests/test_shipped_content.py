@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import create_bot, create_dispatcher, create_services
+from bot.app import create_services
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram
+from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import Catalog, load_catalog
 from content.models import REQUIRED_LANGS
@@ -30,10 +30,7 @@ async def shipped_world(
     services = await create_services(
         settings, clock, catalog=shipped, database_path=":memory:", rng=random.Random(1)
     )
-    bot = create_bot(
-        telegram.token, "http://offline", session=FakeSession(telegram), limiter=services.limiter
-    )
-    world = World(telegram, bot, create_dispatcher(services))
+    world = offline_world(telegram, services)
     world.pause_between_updates = timedelta(seconds=1)
     yield world
     await services.close()
