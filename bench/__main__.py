@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import search_eval
+
 ROOT = Path(__file__).parent.parent
 RESULTS = ROOT / "bench" / "results"
 # The floor runs apart: its module imports nothing of the bot.
@@ -157,6 +159,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["search"]:  # answer quality, in-process: no throughput to isolate
+        return search_eval.main(sys.argv[2:])
     names = sys.argv[1:] or ["content", "quiz", "reminders", "startup", "memory", "echo_memory"]
     results = {name: run(name) for name in names}
     RESULTS.mkdir(exist_ok=True)
