@@ -12,6 +12,7 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from content.models import Lang
 
 # Any client can send any callback data: a number outside SQLite's 64-bit integers would raise
@@ -96,6 +97,16 @@ class ReminderCb(CallbackData, prefix="rm"):
 
     setting: str
     value: str = ""
+
+
+class DatesCb(CallbackData, prefix="dt"):
+    """/dates beyond the next few: the key dates of ``year`` (month 0) or all dates of a month.
+
+    A calendar page never goes stale, so any well-formed data is shown; years and months out of
+    range do not unpack and are answered as an expired button."""
+
+    year: Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+    month: Annotated[int, Field(ge=0, le=12)] = 0
 
 
 class PictureCb(CallbackData, prefix="pic"):

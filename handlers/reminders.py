@@ -1,4 +1,4 @@
-"""/subscribe, /unsubscribe, /reminders, /dates, /calendar and the settings buttons."""
+"""/subscribe, /unsubscribe, /reminders, /dates, /calendar, the settings and the dates buttons."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot import commands
-from bot.callbacks import ReminderCb
+from bot.callbacks import DatesCb, ReminderCb
 from bot.i18n import Translator
 from bot.numbers import parse_number
 from bot.permissions import is_chat_admin
@@ -124,6 +124,19 @@ def setup() -> Router:
         zone = reminders.timezone_of(None, chat_record.timezone if chat_record else None)
         upcoming = reminders.upcoming(zone, count)
         await send(message, views.dates(catalog, t, upcoming, reminders.today(zone), zone))
+
+    @router.callback_query(DatesCb.filter())
+    async def on_dates_page(
+        query: CallbackQuery, callback_data: DatesCb, t: Translator, reminders: ReminderService,
+        catalog: Catalog,
+    ) -> None:  # fmt: skip
+        """A calendar page from the /dates buttons: anyone may turn them, in groups too."""
+        year, month = callback_data.year, callback_data.month
+        if month:
+            found = reminders.anniversaries(year, month)
+            await show(query, views.month_dates(catalog, t, year, month, found))
+        else:
+            await show(query, views.key_dates(catalog, t, year, reminders.anniversaries(year)))
 
     @router.message(Command(commands.CALENDAR.name))
     async def cmd_calendar(message: Message, t: Translator, reminders: ReminderService) -> None:

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.dates import format_date
 
-from bot.callbacks import ReminderCb, TopicCb
+from bot.callbacks import DatesCb, ReminderCb, TopicCb
 from bot.i18n import Html, Translator, quote
+from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
-from bot.views import Screen, button, columns, day_month, fit, keyboard, long_date
+from bot.views import (
+    BABEL_LOCALES,
+    Screen,
+    button,
+    columns,
+    day_month,
+    fit,
+    keyboard,
+    long_date,
+    sources_line,
+)
 from content.loader import Catalog
-from content.models import CalendarEvent
+from content.models import CalendarEvent, Lang
 from storage.reminders import SubscriptionRow
 
 COMMON_ZONES = ("Asia/Almaty", "Europe/Moscow", "Europe/Berlin", "America/New_York", "UTC")
 
-__all__ = ["Screen", "dates", "reminder", "settings", "topic_picker"]
+__all__ = ["Screen", "dates", "key_dates", "month_dates", "reminder", "settings", "topic_picker"]
 
 
 def reminder(
@@ -119,4 +131,83 @@ def dates(
             f"{'★ ' if event.key else ''}<b>{quote(long_date(day, t.lang))}</b> ({when}) — "
             f"{t('reminders.anniversary', count=years)}\n{quote(event.text.get(t.lang))}"
         )
-    return Screen(fit(Html("\n\n".join(lines))))
+    more = keyboard(
+        [button(t.plain("reminders.key_dates_of", year=today.year), DatesCb(year=today.year))],
+        [
+            button(
+                f"📅 {month_title(today.year, today.month, t.lang)}",
+                DatesCb(year=today.year, month=today.month),
+            )
+        ],
+    )
+    return Screen(fit(Html("\n\n".join(lines))), more)
+
+
+def month_title(year: int, month: int, lang: Lang, pattern: str = "LLLL y") -> str:
+    """ "August 2026", "Август 2026", "Тамыз 2026": the stand-alone month name, capitalised
+    (Russian writes it in lower case); ``pattern`` "LLL" gives "Aug", "Авг.", "Там."."""
+    title = str(format_date(date(year, month, 1), format=pattern, locale=BABEL_LOCALES[lang]))
+    return title[:1].upper() + title[1:]
+
+
+def _anniversary_block(catalog: Catalog, t: Translator, day: date, event: CalendarEvent) -> str:
+    """ "★ 29 August, 1991 — 35 years", the event and its sources: the anniversary's day in the
+    shown year, the year it happened and the number counted for the shown year."""
+    return (
+        f"{'★ ' if event.key else ''}<b>{quote(day_month(day, t.lang))}</b>, {event.year} — "
+        f"{t('reminders.anniversary', count=day.year - event.year)}\n"
+        f"{quote(event.text.get(t.lang))}\n{sources_line(catalog, event.cite, t)}"
+    )
+
+
+def _calendar_page(
+    catalog: Catalog,
+    t: Translator,
+    header: Html,
+    found: list[tuple[date, CalendarEvent]],
+    markup: InlineKeyboardMarkup,
+) -> Screen:
+    blocks = [_anniversary_block(catalog, t, day, event) for day, event in found]
+    lines = [header, *(blocks or [t("reminders.no_anniversaries")])]
+    return Screen(fit(Html("\n\n".join(lines))), markup)
+
+
+def key_dates(
+    catalog: Catalog, t: Translator, year: int, found: list[tuple[date, CalendarEvent]]
+) -> Screen:
+    """The key dates of ``year``, a button for each month's full list, and the years around."""
+    months = [
+        button(month_title(year, month, t.lang, "LLL"), DatesCb(year=year, month=month))
+        for month in range(1, 13)
+    ]
+    years = [
+        button(label, DatesCb(year=other))
+        for label, other in ((f"‹ {year - 1}", year - 1), (f"{year + 1} ›", year + 1))
+        if FIRST_YEAR <= other <= LAST_YEAR
+    ]
+    markup = keyboard(*columns(months, 4).inline_keyboard, years)
+    return _calendar_page(catalog, t, t("reminders.key_dates_header", year=year), found, markup)
+
+
+def month_dates(
+    catalog: Catalog,
+    t: Translator,
+    year: int,
+    month: int,
+    found: list[tuple[date, CalendarEvent]],
+) -> Screen:
+    """Every anniversary in one month; ‹ › step through the months, across New Year too."""
+
+    def neighbour(step: int) -> list[InlineKeyboardButton]:
+        other_year, index = divmod(year * 12 + month - 1 + step, 12)
+        if not FIRST_YEAR <= other_year <= LAST_YEAR:
+            return []
+        # The year is named only when stepping into another one: "‹ July", "January 2027 ›".
+        pattern = "LLLL" if other_year == year else "LLLL y"
+        name = month_title(other_year, index + 1, t.lang, pattern)
+        label = f"‹ {name}" if step < 0 else f"{name} ›"
+        return [button(label, DatesCb(year=other_year, month=index + 1))]
+
+    row = [*neighbour(-1), button(f"★ {year}", DatesCb(year=year)), *neighbour(1)]
+    header = t("reminders.month_header", month=month_title(year, month, t.lang))
+    return _calendar_page(catalog, t, header, found, keyboard(row))

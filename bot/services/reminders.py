@@ -44,6 +44,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Translator
 from bot.numbers import parse_number
 from bot.reminders import views
+from bot.reminders.almanac import anniversaries_in
 from bot.reminders.planner import (
     LEADS,
     Selection,
@@ -294,6 +295,14 @@ class ReminderService:
         dated = [(next_occurrence(event, today), event) for event in self.catalog.calendar]
         dated.sort(key=lambda pair: (pair[0], pair[1].year))
         return dated[:count]
+
+    def anniversaries(
+        self, year: int, month: int | None = None
+    ) -> list[tuple[date, CalendarEvent]]:
+        """The key dates of ``year``, or every date of one ``month`` of it (a month is short
+        enough to list them all)."""
+        selection = Selection("all" if month else "key")
+        return anniversaries_in(self.catalog.calendar, selection, year, month)
 
     def today(self, timezone: str) -> date:
         return self.clock.now().astimezone(ZoneInfo(timezone)).date()
