@@ -116,8 +116,12 @@ def table(scores: list[Score]) -> str:
 
 
 def main(arguments: list[str]) -> int:
-    """``--misses`` also lists the questions whose reply lacks the answer."""
-    library = Library(load_catalog())
+    """``--misses`` also lists the questions not answered by the first result;
+    ``--content DIR`` evaluates another content tree (a checkout while content is being edited)."""
+    content = (
+        Path(arguments[arguments.index("--content") + 1]) if "--content" in arguments else None
+    )
+    library = Library(load_catalog(content) if content else load_catalog())
     scores, outcomes = score(library, load_questions())
     print(table(scores))
     if "--misses" in arguments:

@@ -242,22 +242,24 @@ def glossary_lookup_screen(t: Translator, query: str, terms: list[GlossaryTerm])
 
 
 def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) -> Screen:
+    """Each result: the section it opens (its title, and a button with the same label) and
+    the sentences that answer the query, the matched words in bold."""
     if not hits:
         return Screen(t("search.nothing", query=query))
     lines: list[str] = [t("search.header", query=query, count=len(hits))]
     buttons: list[InlineKeyboardButton] = []
     for number, hit in enumerate(hits, start=1):
-        document = hit.document
-        topic = catalog.topics.get(document.topic or "")
+        topic = catalog.topics.get(hit.document.topic or "")
         emoji = topic.emoji if topic else "📘"
-        lines.append(f"{number}. {emoji} <b>{quote(document.title)}</b>\n{_highlight(hit)}")
+        if hit.section is not None:
+            label = hit.section.title
+        else:
+            label = topic.title.get(t.lang) if topic else hit.document.title
+        lines.append(f"{number}. {emoji} <b>{quote(label)}</b>\n{_highlight(hit)}")
         if topic is not None:
-            section = section_index(topic, document)
+            section = section_index(topic, hit.section) if hit.section is not None else -1
             buttons.append(
-                button(
-                    f"{number}. {topic.title.get(t.lang)}"[:60],
-                    TopicCb(topic=topic.id, section=section),
-                )
+                button(shorten(f"{number}. {label}", 60), TopicCb(topic=topic.id, section=section))
             )
     return Screen(fit(Html("\n\n".join(lines))), columns(buttons))
 
