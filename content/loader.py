@@ -137,7 +137,9 @@ class Catalog:
         return next((term for term in self.glossary if term.id == term_id), None)
 
 
-LINE_LABEL = {"ru": "стр.", "en": "l.", "kk": "жол"}
+# A line reference in each language's own order: Kazakh puts the number first, with a hyphen
+# ("164-жол"); "жол 164" reads as a different phrase.
+LINE_LABEL = {"ru": "стр. {lines}", "en": "l. {lines}", "kk": "{lines}-жол"}
 
 
 def cite_label(source: Source, citation: Citation, lang: Lang) -> str:
@@ -146,7 +148,7 @@ def cite_label(source: Source, citation: Citation, lang: Lang) -> str:
     if locator is None:
         return label
     if locator.startswith("L"):
-        return f"{label}, {LINE_LABEL[lang]} {locator[1:]}"
+        return f"{label}, {LINE_LABEL[lang].format(lines=locator[1:])}"
     return f"{label}, ¶{locator}"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from content.loader import DATA_DIR, ContentError, load_catalog
+from content.models import Citation, Lang
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"
 
@@ -123,6 +124,18 @@ def test_ui_placeholders_must_match(tmp_path: Path, content: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_catalog(content, ui_root=ui)
     assert any("start.greeting: placeholders differ" in str(p) for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [("ru", "стр. 164-168"), ("en", "l. 164-168"), ("kk", "164-168-жол")],
+)
+def test_line_references_read_in_each_language(content: Path, lang: Lang, lines: str) -> None:
+    # Kazakh puts the number before the word, with a hyphen; "жол 164" reads as another phrase
+    catalog = load_catalog(content, ui_root=DATA_DIR / "ui")
+    citation = Citation.parse("seed002#L164-168")
+    label = catalog.cite_label(citation, lang)
+    assert label == f"{catalog.sources['seed002'].short.get(lang)}, {lines}"
 
 
 def test_check_content_command_reports_counts() -> None:
