@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -25,9 +26,10 @@ from bot.deeplinks import (
 from bot.demo import run_demo
 from bot.logs import configure_logging
 from bot.runner import run_polling, run_webhook
+from content.guarantees import check_guarantees
 from content.loader import ContentError, load_catalog
 from content.models import LANGS
-from content.report import content_report
+from content.report import content_report, guarantees_report
 from storage.db import StorageError
 
 USAGE = """usage: python -m bot [command]
@@ -35,18 +37,36 @@ USAGE = """usage: python -m bot [command]
   run (default)   run the bot with long polling (needs BOT_TOKEN)
   webhook         run behind an aiohttp web server (needs BOT_TOKEN and WEBHOOK_URL)
   demo            chat with the bot in this terminal: no token, no network
-  check-content   validate all content and print counts per language
+  check-content [--today YYYY-MM-DD]
+                  validate all content (numbers against sources, review dates, sources in
+                  ru/en/kk) and print counts per language
   qr KIND [TOPIC] [--lang xx] [--group] [--bot NAME] [--out file.png|file.svg]
                   print a deep link (KIND: topic, quiz, subscribe) and write its QR code"""
 
 
 def check_content(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot check-content")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="judge review dates as of this day (YYYY-MM-DD) instead of today",
+    )
+    options = parser.parse_args(args)
     try:
         catalog = load_catalog()
     except ContentError as error:
         print(error, file=sys.stderr)
         return 1
+    # The local calendar day is what a content reviewer means by "today".
+    today = options.today or date.today()  # noqa: DTZ011
+    findings = check_guarantees(catalog, today)
     print(content_report(catalog))
+    print()
+    print(guarantees_report(catalog, findings))
+    if findings.problems:
+        print(ContentError(findings.problems), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -28,7 +28,16 @@ from bot.commands import Where, commands_for
 from bot.i18n import Html, Translator, quote
 from bot.search import Document, Hit
 from content.loader import Catalog
-from content.models import LANGS, CalendarEvent, Citation, Fact, GlossaryTerm, Lang, Topic
+from content.models import (
+    LANGS,
+    CalendarEvent,
+    Citation,
+    Dated,
+    Fact,
+    GlossaryTerm,
+    Lang,
+    Topic,
+)
 
 MESSAGE_BUDGET = 4000  # below Telegram's 4096 so a footer or page marker always fits
 TIMELINE_PAGE = 8
@@ -72,6 +81,13 @@ def day_month(day: date, lang: Lang) -> str:
 
 def sources_line(catalog: Catalog, cites: list[Citation], t: Translator) -> Html:
     return t("content.sources_line", sources=catalog.cite_labels(cites, t.lang))
+
+
+def as_of_line(item: Dated, t: Translator) -> str:
+    """ "🗓 As of 31 January 2026" under a statement that can stop being true; else nothing."""
+    if item.as_of is None:
+        return ""
+    return f"\n🗓 <i>{t('content.as_of', date=long_date(item.as_of, t.lang))}</i>"
 
 
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
@@ -149,6 +165,7 @@ def topic_screen(catalog: Catalog, t: Translator, topic: Topic, section: int) ->
     text = (
         f"{header}\n<b>{section + 1}/{len(topic.sections)}. {quote(item.title.get(lang))}</b>\n\n"
         f"{quote(item.body.get(lang))}\n\n{sources_line(catalog, item.cite, t)}"
+        f"{as_of_line(item, t)}"
     )
     navigation = [button(t.plain("topics.contents"), TopicCb(topic=topic.id))]
     if section > 0:
@@ -163,6 +180,7 @@ def fact_screen(catalog: Catalog, t: Translator, fact: Fact, topic_filter: str =
     text = (
         f"💡 {quote(fact.text.get(t.lang))}\n\n"
         f"{topic.emoji} {quote(topic.title.get(t.lang))}\n{sources_line(catalog, fact.cite, t)}"
+        f"{as_of_line(fact, t)}"
     )
     markup = keyboard(
         [

@@ -110,6 +110,8 @@ class Catalog:
     calendar: list[CalendarEvent]  # sorted by (month, day, year)
     questions: dict[str, Question]
     ui: UiCatalog
+    # the file each topic, question and source came from ("topic[npt]" → "topics/03-npt.toml")
+    origin: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Fact] = field(init=False)
     fact_topic: dict[str, str] = field(init=False)
 
@@ -130,8 +132,9 @@ class Catalog:
         return "; ".join(self.cite_label(citation, lang) for citation in cites)
 
     def poll_explanation(self, question: Question, lang: Lang) -> str:
-        """The quiz explanation as sent: the text plus the first source on its own line."""
-        return poll_explanation(question, self.sources, lang)
+        """The quiz explanation as sent: the text, then the first source (and the date the
+        answer was true, for a time-sensitive question) on its own line."""
+        return poll_explanation(question, self.sources, self.ui, lang)
 
     def term(self, term_id: str) -> GlossaryTerm | None:
         return next((term for term in self.glossary if term.id == term_id), None)
@@ -152,8 +155,13 @@ def cite_label(source: Source, citation: Citation, lang: Lang) -> str:
     return f"{label}, ¶{locator}"
 
 
-def poll_explanation(question: Question, sources: dict[str, Source], lang: Lang) -> str:
+def poll_explanation(
+    question: Question, sources: dict[str, Source], ui: UiCatalog, lang: Lang
+) -> str:
     label = cite_label(sources[question.cite[0].source], question.cite[0], lang)
+    if question.as_of is not None:
+        as_of = str(ui.lookup(lang, "content.as_of_short"))
+        label = f"{label} · {as_of.format(date=question.as_of.strftime('%d.%m.%Y'))}"
     return f"{question.explanation.get(lang)}\n📄 {label}"
 
 
@@ -162,13 +170,11 @@ class _Collector:
         self.root = root
         self.problems: list[Problem] = []
 
+    def name(self, path: Path) -> str:
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
     def add(self, path: Path | str, key: str, message: str) -> None:
-        if isinstance(path, Path):
-            name = (
-                str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
-            )
-        else:
-            name = path
+        name = self.name(path) if isinstance(path, Path) else path
         self.problems.append(Problem(name, key, message))
 
     def read(self, path: Path) -> dict[str, Any]:
@@ -233,7 +239,7 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
     ui = _load_ui(collector, ui_root or root / "ui")
 
     topic_ids = {topic.id for _, topic in topics_with_paths}
-    checks = _Checks(collector, sources, topic_ids)
+    checks = _Checks(collector, sources, topic_ids, ui)
     checks.unique("source", ((path, source.id) for path, source in source_items))
     checks.unique("topic", ((path, t.id) for path, t in topics_with_paths))
     for path, topic in topics_with_paths:
@@ -259,16 +265,22 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
         calendar=calendar,
         questions={question.id: question for _, question in questions_with_paths},
         ui=ui,
+        origin={
+            **{f"source[{s.id}]": collector.name(path) for path, s in source_items},
+            **{f"topic[{t.id}]": collector.name(path) for path, t in topics_with_paths},
+            **{f"question[{q.id}]": collector.name(path) for path, q in questions_with_paths},
+        },
     )
 
 
 class _Checks:
     def __init__(
-        self, collector: _Collector, sources: dict[str, Source], topics: set[str]
+        self, collector: _Collector, sources: dict[str, Source], topics: set[str], ui: UiCatalog
     ) -> None:
         self.collector = collector
         self.sources = sources
         self.topics = topics
+        self.ui = ui
 
     def unique(self, kind: str, pairs: Iterable[tuple[Path, str]]) -> None:
         seen: dict[str, Path] = {}
@@ -333,7 +345,7 @@ class _Checks:
             if question.explanation.has(lang) and all(
                 c.source in self.sources for c in question.cite
             ):
-                sent = poll_explanation(question, self.sources, lang)
+                sent = poll_explanation(question, self.sources, self.ui, lang)
                 where = f"{key}.explanation.{lang}"
                 if len(sent) > POLL_EXPLANATION_MAX:
                     self.collector.add(

@@ -9,6 +9,7 @@ falls back to Russian per item and ``check-content`` reports every fallback).
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -115,6 +116,24 @@ class Cited(Strict):
     _parse_cite = field_validator("cite", mode="before")(_parse_citations)
 
 
+class Dated(Strict):
+    """A statement that can stop being true: the date it was true and when to re-check it.
+
+    ``check-content`` fails once ``review_by`` has passed; the bot shows "as of <as_of>".
+    """
+
+    as_of: date | None = None
+    review_by: date | None = None
+
+    @model_validator(mode="after")
+    def _dated_together(self) -> Dated:
+        if (self.as_of is None) != (self.review_by is None):
+            raise ValueError("as_of and review_by go together")
+        if self.as_of is not None and self.review_by is not None and self.review_by <= self.as_of:
+            raise ValueError("review_by must come after as_of")
+        return self
+
+
 class Source(Strict):
     """A document the content cites: a seed file or a named public source."""
 
@@ -126,6 +145,9 @@ class Source(Strict):
     file: str | None = None  # the seed file name (seeds only)
     symbol: str | None = None  # UN document symbol or law number, where there is one
     url: str | None = None
+    # Figures a public source gives that its title does not spell out, as written in it; each
+    # reviewed against ../shared/FACTS.md (check-content accepts them in items citing it).
+    figures: list[str] = []
 
     @model_validator(mode="after")
     def _seed_has_file(self) -> Source:
@@ -136,12 +158,12 @@ class Source(Strict):
         return self
 
 
-class Fact(Cited):
+class Fact(Cited, Dated):
     id: str = Field(pattern=ID_PATTERN)
     text: Text
 
 
-class Section(Cited):
+class Section(Cited, Dated):
     id: str = Field(pattern=ID_PATTERN)
     title: Text
     body: Text
@@ -167,7 +189,7 @@ class GlossaryTerm(Strict):
     topic: str | None = None
 
 
-class CalendarEvent(Cited):
+class CalendarEvent(Cited, Dated):
     id: str = Field(pattern=ID_PATTERN)
     day: int = Field(ge=1, le=31)
     month: int = Field(ge=1, le=12)
@@ -177,7 +199,7 @@ class CalendarEvent(Cited):
     text: Text
 
 
-class Question(Cited):
+class Question(Cited, Dated):
     id: str = Field(pattern=ID_PATTERN)
     topic: str
     difficulty: int = Field(ge=1, le=3)

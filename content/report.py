@@ -1,4 +1,5 @@
-"""The ``check-content`` report: counts per language, and every kk item that falls back to ru."""
+"""The ``check-content`` report: counts per language, every kk item that falls back to ru, and
+what the content guarantees checked (numbers, freshness, sources)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from content.guarantees import Findings, sources_summary
 from content.loader import Catalog, iter_texts
 from content.models import LANGS, Lang
 
@@ -63,4 +65,21 @@ def content_report(catalog: Catalog) -> str:
         )
     else:
         lines.append("kk complete: no fallback to ru")
+    return "\n".join(lines)
+
+
+def guarantees_report(catalog: Catalog, findings: Findings) -> str:
+    """How many items and figures were checked, what is dated, and every exception used."""
+    lines = [
+        f"numbers against sources: {findings.items_checked} items citing a seed passage, "
+        f"{findings.figures_checked} numbers and dates checked",
+        f"time-sensitive statements dated: {len(findings.dated)}; next review due "
+        + (min(str(item.review_by) for item in findings.dated) if findings.dated else "never"),
+        *sources_summary(catalog),
+        f"reviewed exceptions used: {len(findings.exemptions_used)} (content/exceptions.toml)",
+    ]
+    lines += [
+        f"  {exemption.item} {exemption.figure}: {exemption.reason}"
+        for exemption in findings.exemptions_used
+    ]
     return "\n".join(lines)
