@@ -15,7 +15,7 @@ from aiogram.types import (
 
 from bot.commands import Where, commands_for
 from bot.i18n import Translator
-from bot.scheduler import create_scheduler
+from bot.scheduler import Job, create_scheduler
 from content.models import LANGS
 
 if TYPE_CHECKING:
@@ -23,25 +23,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Jobs whose first run is as the scheduler starts rather than one interval later: the sending
+# run right after start-up's planning, so a reminder due in the first minute goes out on time.
+RUN_AT_START = frozenset({"reminders-send"})
+
+
+def background_jobs(bot: Bot, services: Services) -> dict[str, tuple[Job, float]]:
+    """The scheduler's fixed jobs: name -> (job, interval in seconds). Tests that drive time by
+    hand run these same jobs on the same cadence."""
+    return {
+        "quiz-tick": (lambda: services.quiz.tick(bot), 1.0),
+        "reminders-plan": (services.reminders.plan_due, 60.0),
+        "reminders-send": (lambda: services.reminders.drain(bot), 2.0),
+    }
+
 
 async def on_startup(bot: Bot, services: Services) -> None:
     me = await bot.get_me()  # the token check: a bad token fails here, before polling
     log.info("started as @%s (id %s)", me.username, me.id)
     await set_command_menus(bot, services)
-    recovered = await services.reminders.repo.recover_in_flight()
-    if recovered:
-        log.warning(
-            "%s reminder(s) were being sent when the bot stopped: sending again", recovered
-        )
+    # Before polling (or the webhook) takes the first update: the downtime is planned and the
+    # in-flight deliveries are queued again, so the first sending run finds what is due.
+    await services.reminders.resume()
     if services.run_scheduler:
         # APScheduler 3.11 needs the running loop, so it starts here and not at import.
         services.scheduler = create_scheduler(
-            {
-                "quiz-tick": (lambda: services.quiz.tick(bot), 1.0),
-                "reminders-plan": (services.reminders.plan_due, 60.0),
-                "reminders-send": (lambda: _drain(services, bot), 2.0),
-            },
-            services.inflight,
+            background_jobs(bot, services), services.inflight, run_at_start=RUN_AT_START
         )
         services.scheduler.start()
 
@@ -89,7 +96,3 @@ async def set_command_menus(bot: Bot, services: Services) -> None:
                 for spec in commands_for(Where.PRIVATE)
             ]
             await bot.set_my_commands(default, scope=BotCommandScopeDefault())
-
-
-async def _drain(services: Services, bot: Bot) -> None:
-    await services.reminders.drain(bot)

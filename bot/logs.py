@@ -1,4 +1,5 @@
-"""Logging: one line per update, text or JSON, and never the bot token."""
+"""Logging: one line per update, one per reminder run that did something, text or JSON, and
+never the bot token."""
 
 from __future__ import annotations
 
@@ -124,3 +125,7 @@ def configure_logging(level: int, fmt: str, token: str | None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # APScheduler logs every job run at INFO ("Running job ...", "... executed successfully"):
+    # two lines a second. Its warnings (a run skipped or late) still show; the reminder jobs
+    # log one line of their own when a run did something.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))

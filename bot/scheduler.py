@@ -8,7 +8,9 @@ after a deploy and run a sync engine on the event loop).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -19,11 +21,21 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
 
 
-def create_scheduler(jobs: dict[str, tuple[Job, float]], inflight: InFlight) -> AsyncIOScheduler:
+def create_scheduler(
+    jobs: dict[str, tuple[Job, float]],
+    inflight: InFlight,
+    *,
+    run_at_start: Collection[str] = (),
+) -> AsyncIOScheduler:
     """``jobs`` maps a name to (coroutine function, interval in seconds); every run counts in
-    ``inflight``, so a graceful shutdown lets it finish."""
+    ``inflight``, so a graceful shutdown lets it finish. The jobs named in ``run_at_start`` run
+    first as the scheduler starts, the others one interval after it."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     for name, (job, seconds) in jobs.items():
+        # APScheduler's own clock is the real one, whatever clock the jobs read.
+        first: dict[str, Any] = (
+            {"next_run_time": datetime.now(UTC)} if name in run_at_start else {}
+        )
         scheduler.add_job(
             _guarded(name, job, inflight),
             "interval",
@@ -32,6 +44,7 @@ def create_scheduler(jobs: dict[str, tuple[Job, float]], inflight: InFlight) -> 
             max_instances=1,  # a slow run is never overlapped by the next one
             coalesce=True,  # after a stall, run once, not once per missed interval
             misfire_grace_time=None,  # late is better than skipped: the job reads what is due
+            **first,
         )
     return scheduler
 

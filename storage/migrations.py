@@ -137,4 +137,10 @@ MIGRATIONS: list[str] = [
         planned_until TEXT NOT NULL
     );
     """,
+    # 4: a delivery keeps the selection it was planned with ("key", "all", "topics:a,b"), so a
+    # reminder that fell due before its chat changed the settings or unsubscribed is still sent
+    # as it was due. NULL (older rows): the subscription's current selection.
+    """
+    ALTER TABLE deliveries ADD COLUMN selection TEXT;
+    """,
 ]

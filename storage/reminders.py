@@ -3,12 +3,14 @@
 A delivery row is inserted once (its primary key is the chat, the calendar day, the
 occurrence date and the lead), claimed (``sending``) right before the message goes out and
 marked right after. Nothing is held in memory between those steps, so a restart continues from
-the table.
+the table. A row keeps the selection (key dates, all, topics) in force when it fell due, so a
+reminder still queued when its chat changes its settings or unsubscribes says what was due.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.reminders.planner import Planned
+from bot.reminders.planner import Planned, Selection
 from storage.db import transaction
 
 PENDING, SENDING, SENT, MISSED, FAILED, SKIPPED, UNKNOWN = (
@@ -43,10 +45,26 @@ class Delivery:
     lead: int
     due_at: datetime
     attempts: int
+    # None for rows planned before the column existed: they follow the subscription.
+    selection: Selection | None = None
 
     @property
     def key(self) -> tuple[int, str, str, int]:
         return (self.chat_id, self.day, self.occurrence.isoformat(), self.lead)
+
+
+def selection_text(selection: Selection) -> str:
+    """``key``, ``all`` or ``topics:a,b`` (topic ids never hold a comma)."""
+    if selection.scope == "topics":
+        return "topics:" + ",".join(sorted(selection.topics))
+    return selection.scope
+
+
+def parse_selection(text: str | None) -> Selection | None:
+    if text is None:
+        return None
+    scope, _, topics = text.partition(":")
+    return Selection(scope, frozenset(topics.split(",")) if topics else frozenset())
 
 
 def _subscription(row: aiosqlite.Row) -> SubscriptionRow:
@@ -115,11 +133,11 @@ class ReminderRepository:
             {**changes, "stamp": self._now().isoformat(), "chat": chat_id},
         )
 
-    async def unsubscribe(self, chat_id: int) -> bool:
+    async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
+        """Remove the subscription and the deliveries not yet due; those already due (queued
+        behind a fan-out) fell due while the chat was subscribed and are still sent."""
         cursor = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
-        await self._db.execute(
-            "DELETE FROM deliveries WHERE chat_id = ? AND status = ?", (chat_id, PENDING)
-        )
+        await self.drop_pending(chat_id, now)
         return cursor.rowcount > 0
 
     async def active_groups(self) -> list[tuple[SubscriptionRow, list[int]]]:
@@ -155,6 +173,7 @@ class ReminderRepository:
     # ---- planning -----------------------------------------------------------------------------
 
     async def watermark(self) -> datetime | None:
+        """Everything due before it has been planned; None until the first planning run."""
         async with self._db.execute(
             "SELECT planned_until FROM planner_state WHERE name = 'reminders'"
         ) as cursor:
@@ -170,26 +189,33 @@ class ReminderRepository:
             (until.isoformat(),),
         )
 
-    async def insert_planned(self, planned: Iterable[tuple[Planned, str]]) -> int:
-        """Insert deliveries (each with its initial status); existing keys are left alone."""
+    async def insert_planned(
+        self, planned: Iterable[tuple[Planned, Selection, str]]
+    ) -> Counter[str]:
+        """Insert deliveries (each with its selection and initial status); existing keys are
+        left alone. Returns how many rows were inserted, by status."""
         stamp = self._now().isoformat()
-        rows = [
-            (p.chat_id, p.day, p.occurrence.isoformat(), p.lead, p.due_at.isoformat(), status,
-             p.due_at.isoformat(), stamp)
-            for p, status in planned
-        ]  # fmt: skip
-        before = self._db.total_changes
+        by_status: dict[str, list[tuple[object, ...]]] = {}
+        for p, selection, status in planned:
+            by_status.setdefault(status, []).append(
+                (p.chat_id, p.day, p.occurrence.isoformat(), p.lead, p.due_at.isoformat(),
+                 status, p.due_at.isoformat(), selection_text(selection), stamp)
+            )  # fmt: skip
+        inserted: Counter[str] = Counter()
         # One transaction: in autocommit mode each of 100,000 rows would be its own commit.
         async with transaction(self._db):
-            await self._db.executemany(
-                """
-                INSERT OR IGNORE INTO deliveries (chat_id, day, occurrence, lead, due_at, status,
-                    next_attempt_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                rows,
-            )
-        return self._db.total_changes - before
+            for status, rows in by_status.items():
+                before = self._db.total_changes
+                await self._db.executemany(
+                    """
+                    INSERT OR IGNORE INTO deliveries (chat_id, day, occurrence, lead, due_at,
+                        status, next_attempt_at, selection, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    rows,
+                )
+                inserted[status] = self._db.total_changes - before
+        return inserted
 
     async def drop_pending(self, chat_id: int, from_time: datetime) -> None:
         """Forget a chat's not-yet-due deliveries (its settings changed; they are re-planned)."""
@@ -209,7 +235,7 @@ class ReminderRepository:
                 SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
                 ORDER BY next_attempt_at LIMIT ?
             )
-            RETURNING chat_id, day, occurrence, lead, due_at, attempts
+            RETURNING chat_id, day, occurrence, lead, due_at, attempts, selection
             """,
             (now.isoformat(), now.isoformat(), limit),
         ) as cursor:
@@ -222,6 +248,7 @@ class ReminderRepository:
                 lead=row[3],
                 due_at=datetime.fromisoformat(row[4]),
                 attempts=row[5],
+                selection=parse_selection(row[6]),
             )
             for row in rows
         ]

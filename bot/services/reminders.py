@@ -1,7 +1,16 @@
 """Anniversary reminders: subscriptions, planning into the delivery table, and sending.
 
 SQLite is the source of truth; the scheduler only calls ``plan_due`` (every minute) and
-``drain`` (every few seconds).
+``drain`` (every few seconds), and start-up calls ``resume`` before the first update.
+
+Planning never lets a moment fall through. The watermark (``planned_until``) says up to when
+everything has been planned; each run plans from it to a little ahead of now, so the time
+between two runs, and the time the bot was down, is always planned. Start-up plans before
+polling begins (a reminder due in the first minute is queued when the first sending run
+starts, right after start-up); the first ever start (or the first subscription) creates the
+watermark. Settings apply from the moment they change: before a subscription, a change or an
+unsubscribe, a watermark that is behind is caught up with the settings in force until then,
+and a delivery that already fell due keeps the selection it was planned with.
 
 Delivery policy:
 - A delivery is claimed (``sending``) right before its message is sent and marked right after.
@@ -24,7 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from aiogram import Bot
@@ -47,6 +59,7 @@ from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in
 from bot.reminders.planner import (
     LEADS,
+    Planned,
     Selection,
     Settings,
     events_on,
@@ -77,6 +90,11 @@ CONCURRENCY = 25  # requests in flight at once; the rate limiter sets the actual
 MAX_ATTEMPTS = 4
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 ZONES = frozenset(available_timezones())
+# How the outcomes of a sending run are named in its log line.
+OUTCOME_NAMES = {
+    SENT: "sent", PENDING: "retried", FAILED: "failed", MISSED: "missed", SKIPPED: "skipped",
+    UNKNOWN: "unknown",
+}  # fmt: skip
 
 
 class ReminderError(UserFacingError):
@@ -98,6 +116,10 @@ class ReminderService:
         self.clock = clock
         self.default_timezone = default_timezone
         self._stopping = False
+        # Planning runs and settings changes take turns: a run that read the old settings must
+        # not insert them after a change dropped them. One process owns the database (one
+        # aiosqlite connection), so a lock in memory is enough here.
+        self._planning = asyncio.Lock()
 
     def timezone_of(self, subscription: SubscriptionRow | None, chat_timezone: str | None) -> str:
         if subscription is not None and subscription.timezone:
@@ -107,11 +129,13 @@ class ReminderService:
     # ---- settings -----------------------------------------------------------------------------
 
     async def subscribe(self, chat_id: int) -> SubscriptionRow:
-        await self.repo.subscribe(chat_id)
-        return await self._replan(chat_id)
+        async with self._settings_change():
+            await self.repo.subscribe(chat_id)
+            return await self._replan(chat_id)
 
     async def unsubscribe(self, chat_id: int) -> bool:
-        return await self.repo.unsubscribe(chat_id)
+        async with self._settings_change():
+            return await self.repo.unsubscribe(chat_id, self.clock.now())
 
     async def settings(self, chat_id: int) -> SubscriptionRow:
         found = await self.repo.get(chat_id)
@@ -120,6 +144,11 @@ class ReminderService:
         return found
 
     async def change(self, chat_id: int, setting: str, value: str) -> SubscriptionRow:
+        async with self._settings_change():
+            await self._change(chat_id, setting, value)
+            return await self._replan(chat_id)
+
+    async def _change(self, chat_id: int, setting: str, value: str) -> None:
         current = await self.settings(chat_id)
         if setting == "scope" and value in {"key", "all"}:
             await self.repo.update(chat_id, scope=value)
@@ -137,7 +166,6 @@ class ReminderService:
             await self.set_timezone(chat_id, value)
         else:
             raise ReminderError("errors.button_expired")
-        return await self._replan(chat_id)
 
     async def set_timezone(self, chat_id: int, name: str) -> None:
         name = name.strip()
@@ -145,16 +173,28 @@ class ReminderService:
             raise ReminderError("reminders.bad_timezone")
         await self.profiles.set_timezone(chat_id, name)
 
+    @asynccontextmanager
+    async def _settings_change(self) -> AsyncIterator[None]:
+        """Around a subscription, a change or an unsubscribe. Whatever fell due before it is
+        planned with the settings in force then: a watermark that is behind (no planning run
+        yet, or a stalled scheduler) is caught up first; the first subscription ever creates
+        it. No planning run interleaves."""
+        async with self._planning:
+            watermark = await self.repo.watermark()
+            if watermark is None or watermark < self.clock.now():
+                await self._plan_due()
+            yield
+
     async def _replan(self, chat_id: int) -> SubscriptionRow:
-        """Re-plan one chat's future deliveries after its settings changed."""
+        """Re-plan one chat's deliveries from now to the watermark after its settings changed;
+        later ones are the planning runs' work."""
         now = self.clock.now()
         await self.repo.drop_pending(chat_id, now)
         subscription = await self.settings(chat_id)
         until = await self.repo.watermark()
         if until is not None and until > now and subscription.active:
             group = [(self._settings(subscription), [chat_id])]
-            planned = plan_groups(self.catalog.calendar, group, now, until)
-            await self.repo.insert_planned((p, PENDING) for p in planned)
+            await self.repo.insert_planned(self._planned(group, now, until, now))
         return subscription
 
     def _settings(self, row: SubscriptionRow) -> Settings:
@@ -167,36 +207,71 @@ class ReminderService:
 
     # ---- planning -----------------------------------------------------------------------------
 
+    async def resume(self) -> None:
+        """Start-up, before the first update: deliveries left ``sending`` go back to the queue
+        and everything due since the watermark (the downtime too) is planned, so a reminder
+        due in the first minute is queued when the first sending run starts."""
+        recovered = await self.repo.recover_in_flight()
+        if recovered:
+            log.warning(
+                "%s reminder(s) were being sent when the bot stopped: sending again", recovered
+            )
+        await self.plan_due()
+
     async def plan_due(self) -> int:
-        """Plan every delivery due between the watermark and a little ahead of now."""
+        """Plan every delivery due between the watermark and a little ahead of now; with no
+        watermark yet (the first start), from now. Returns how many rows were inserted."""
+        async with self._planning:
+            return await self._plan_due()
+
+    async def _plan_due(self) -> int:
         now = self.clock.now()
         start = await self.repo.watermark() or now
         end = now + PLAN_AHEAD
         if start >= end:
             return 0
         groups = [(self._settings(row), chats) for row, chats in await self.repo.active_groups()]
-        planned = plan_groups(self.catalog.calendar, groups, start, end)
-        inserted = await self.repo.insert_planned(
-            (item, MISSED if item.due_at < now - CATCH_UP else PENDING) for item in planned
-        )
+        inserted = await self.repo.insert_planned(self._planned(groups, start, end, now))
         await self.repo.set_watermark(end)
-        return inserted
+        if inserted.total():
+            log.info(
+                "reminders planned: %s pending, %s missed (due %s to %s)",
+                inserted[PENDING], inserted[MISSED], start.isoformat(timespec="seconds"),
+                end.isoformat(timespec="seconds"),
+            )  # fmt: skip
+        return inserted.total()
+
+    def _planned(
+        self,
+        groups: Iterable[tuple[Settings, Sequence[int]]],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+    ) -> Iterator[tuple[Planned, Selection, str]]:
+        """Deliveries due in ``[start, end)`` with the selection each is about and its first
+        status: due more than ``CATCH_UP`` before ``now`` is already missed."""
+        for settings, chat_ids in groups:
+            for item in plan_groups(self.catalog.calendar, [(settings, chat_ids)], start, end):
+                status = MISSED if item.due_at < now - CATCH_UP else PENDING
+                yield item, settings.selection, status
 
     # ---- sending ------------------------------------------------------------------------------
 
     async def drain(self, bot: Bot) -> int:
         """Send everything that is due, in batches, until ``stop_after_batch``; returns how many
-        deliveries were handled."""
+        deliveries were handled. A run that handled any logs one line with the outcomes."""
         handled = 0
+        outcomes: Counter[str] = Counter()
         limit = asyncio.Semaphore(CONCURRENCY)
 
         async def deliver(delivery: Delivery) -> None:
             async with limit:
                 try:
-                    await self._deliver(bot, delivery)
+                    outcomes[await self._deliver(bot, delivery)] += 1
                 except Exception as error:  # a bug with one chat must not stop the others
                     log.exception("reminder %s failed", delivery.key)
                     await self.repo.mark(delivery, FAILED, error=repr(error)[:200])
+                    outcomes[FAILED] += 1
 
         while not self._stopping:
             batch = await self.repo.claim_due(self.clock.now(), BATCH)
@@ -206,6 +281,12 @@ class ReminderService:
                 for delivery in batch:
                     group.create_task(deliver(delivery))
             handled += len(batch)
+        if handled:
+            log.info(
+                "reminders handled: %s (%s)",
+                handled,
+                ", ".join(f"{OUTCOME_NAMES[status]} {n}" for status, n in outcomes.items()),
+            )
         return handled
 
     def stop_after_batch(self) -> None:
@@ -213,24 +294,23 @@ class ReminderService:
         delivery left unsent would be sent again at the next start: a possible duplicate)."""
         self._stopping = True
 
-    async def _deliver(self, bot: Bot, delivery: Delivery) -> None:
+    async def _deliver(self, bot: Bot, delivery: Delivery) -> str:
+        """Send one delivery; returns the status it was marked with."""
         now = self.clock.now()
         if delivery.due_at < now - CATCH_UP:
-            await self.repo.mark(delivery, MISSED, error="older than the catch-up window")
-            return
-        subscription = await self.repo.get(delivery.chat_id)
+            return await self._mark(delivery, MISSED, "older than the catch-up window")
         chat = await self.profiles.chats.get(delivery.chat_id)
-        if subscription is None or (chat is not None and not chat.active):
-            await self.repo.mark(delivery, SKIPPED, error="unsubscribed or inactive")
-            return
-        events = events_on(
-            self.catalog.calendar,
-            delivery.occurrence,
-            Selection(subscription.scope, subscription.topics),
-        )
+        if chat is not None and not chat.active:
+            return await self._mark(delivery, SKIPPED, "the chat is inactive")
+        selection = delivery.selection
+        if selection is None:  # planned before rows kept their selection
+            subscription = await self.repo.get(delivery.chat_id)
+            if subscription is None:
+                return await self._mark(delivery, SKIPPED, "unsubscribed")
+            selection = Selection(subscription.scope, subscription.topics)
+        events = events_on(self.catalog.calendar, delivery.occurrence, selection)
         if not events:
-            await self.repo.mark(delivery, SKIPPED, error="no events match the settings now")
-            return
+            return await self._mark(delivery, SKIPPED, "no events match the selection")
         lang = await self.profiles.chat_language(chat) if chat else self.profiles.default
         screen = views.reminder(
             self.catalog,
@@ -239,54 +319,45 @@ class ReminderService:
             delivery.occurrence,
             delivery.lead,
         )
-        await self._send(bot, delivery, delivery.chat_id, screen)
+        return await self._send(bot, delivery, delivery.chat_id, screen)
 
-    async def _send(
-        self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen
-    ) -> None:
+    async def _mark(self, delivery: Delivery, status: str, error: str | None = None) -> str:
+        await self.repo.mark(delivery, status, error=error)
+        return status
+
+    async def _send(self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen) -> str:
         try:
             await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
         except TelegramMigrateToChat as error:
             await self.profiles.migrate(chat_id, error.migrate_to_chat_id)
             moved = Delivery(
                 error.migrate_to_chat_id, delivery.day, delivery.occurrence, delivery.lead,
-                delivery.due_at, delivery.attempts,
+                delivery.due_at, delivery.attempts, delivery.selection,
             )  # fmt: skip
-            await self._send(bot, moved, error.migrate_to_chat_id, screen)
-            return
-        except (TelegramForbiddenError, TelegramNotFound) as error:
-            await self._unreachable(delivery, chat_id, error.message)
-            return
-        except TelegramBadRequest as error:
-            if "chat not found" in error.message:
-                await self._unreachable(delivery, chat_id, error.message)
-            else:
+            return await self._send(bot, moved, error.migrate_to_chat_id, screen)
+        except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as error:
+            if isinstance(error, TelegramBadRequest) and "chat not found" not in error.message:
                 log.error("reminder to %s rejected: %s", chat_id, error.message)
-                await self.repo.mark(delivery, FAILED, error=error.message)
-            return
-        except TelegramNetworkError as error:
-            if "timeout" in error.message.lower():
+                return await self._mark(delivery, FAILED, error.message)
+            return await self._unreachable(delivery, chat_id, error.message)
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
+            if isinstance(error, TelegramNetworkError) and "timeout" in error.message.lower():
                 # The request left; Telegram has most likely delivered it. Not resent.
-                await self.repo.mark(delivery, UNKNOWN, error=error.message)
-                return
-            await self._retry_later(delivery, error.message)
-            return
-        except (TelegramServerError, TelegramRetryAfter) as error:
-            await self._retry_later(delivery, error.message)
-            return
-        await self.repo.mark(delivery, SENT)
+                return await self._mark(delivery, UNKNOWN, error.message)
+            return await self._retry_later(delivery, error.message)
+        return await self._mark(delivery, SENT)
 
-    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> None:
+    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> str:
         log.info("chat %s unreachable (%s): deactivated", chat_id, reason)
         await self.profiles.set_active(chat_id, False)
-        await self.repo.mark(delivery, FAILED, error=reason)
+        return await self._mark(delivery, FAILED, reason)
 
-    async def _retry_later(self, delivery: Delivery, reason: str) -> None:
+    async def _retry_later(self, delivery: Delivery, reason: str) -> str:
         if delivery.attempts >= MAX_ATTEMPTS:
-            await self.repo.mark(delivery, FAILED, error=reason)
-            return
+            return await self._mark(delivery, FAILED, reason)
         wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
         await self.repo.mark(delivery, PENDING, error=reason, retry_at=self.clock.now() + wait)
+        return PENDING
 
     # ---- what users read ----------------------------------------------------------------------
 
