@@ -49,7 +49,7 @@ class Checked:
 
     file: str
     key: str
-    texts: tuple[Text, ...]
+    texts: tuple[tuple[str, Text], ...]  # (field name, text): ("body", ...), ("explanation", ...)
     cites: tuple[Citation, ...]
     stated: tuple[str, ...] = ()  # figures the item states outside its texts (an event's date)
     as_of: date | None = None
@@ -125,7 +125,7 @@ def cited_items(catalog: Catalog) -> Iterator[Checked]:
             yield Checked(
                 file,
                 f"topic[{topic.id}].sections[{section.id}]",
-                (section.title, section.body),
+                (("title", section.title), ("body", section.body)),
                 tuple(section.cite),
                 as_of=section.as_of,
                 review_by=section.review_by,
@@ -134,7 +134,7 @@ def cited_items(catalog: Catalog) -> Iterator[Checked]:
             yield Checked(
                 file,
                 f"topic[{topic.id}].facts[{fact.id}]",
-                (fact.text,),
+                (("text", fact.text),),
                 tuple(fact.cite),
                 as_of=fact.as_of,
                 review_by=fact.review_by,
@@ -143,7 +143,7 @@ def cited_items(catalog: Catalog) -> Iterator[Checked]:
         yield Checked(
             "calendar.toml",
             f"event[{event.id}]",
-            (event.text,),
+            (("text", event.text),),
             tuple(event.cite),
             stated=(f"{event.year:04d}-{event.month:02d}-{event.day:02d}",),
             as_of=event.as_of,
@@ -163,7 +163,11 @@ def cited_items(catalog: Catalog) -> Iterator[Checked]:
         yield Checked(
             catalog.origin.get(f"question[{question.id}]", "quiz"),
             f"question[{question.id}]",
-            (question.text, *right, question.explanation),
+            (
+                ("text", question.text),
+                *(("right option", option) for option in right),
+                ("explanation", question.explanation),
+            ),
             tuple(question.cite),
             as_of=question.as_of,
             review_by=question.review_by,
@@ -203,13 +207,13 @@ class _NumberCheck:
             for value in item.stated:
                 findings.figures_checked += 1
                 self.judge(item, "date", value, value, allowed, findings)
-            for index, text in enumerate(item.texts):
+            for name, text in item.texts:
                 for lang in LANGS:
                     if not text.has(lang):
                         continue
                     for figure in numbers.extract(text.get(lang)):
                         findings.figures_checked += 1
-                        where = f"{_field(item, index)}.{lang}"
+                        where = f"{name}.{lang}"
                         self.judge(item, where, figure.value, figure.text, allowed, findings)
 
     def allowed(self, item: Checked, findings: Findings) -> set[str] | None:
@@ -260,15 +264,6 @@ class _NumberCheck:
         )
 
 
-def _field(item: Checked, index: int) -> str:
-    if item.key.startswith("question["):
-        last = len(item.texts) - 1
-        return "text" if index == 0 else "explanation" if index == last else "correct option"
-    if item.key.startswith("topic[") and ".sections[" in item.key:
-        return ("title", "body")[index]
-    return "text"
-
-
 # Present-tense claims that can stop being true: who chairs or holds an office now, how many
 # states have ratified or joined, what has not (yet) entered into force, what is coming up,
 # sanctions. An item that says one of these must carry as_of and review_by.
@@ -315,7 +310,7 @@ def _check_freshness(
             continue
         hits = [
             match.group()
-            for text in item.texts
+            for _, text in item.texts
             for lang in LANGS
             if text.has(lang) and (match := TIME_SENSITIVE[lang].search(text.get(lang)))
         ]
