@@ -55,6 +55,7 @@ from bot.clock import Clock
 from bot.errors import UserFacingError
 from bot.i18n import Translator
 from bot.numbers import parse_number
+from bot.ratelimit import bulk_sends
 from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in
 from bot.reminders.planner import (
@@ -278,8 +279,9 @@ class ReminderService:
             if not batch:
                 break
             async with asyncio.TaskGroup() as group:
-                for delivery in batch:
-                    group.create_task(deliver(delivery))
+                with bulk_sends():  # reminders take the slots that replies to people leave
+                    for delivery in batch:
+                        group.create_task(deliver(delivery))
             handled += len(batch)
         if handled:
             log.info(

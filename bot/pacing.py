@@ -1,0 +1,229 @@
+"""Which waiting request leaves next, and when: Telegram's limits as a pure schedule.
+
+Telegram counts a bot's messages when they arrive, over any sliding second (about 30 overall),
+per private chat (about 1 a second) and per group (20 a minute). The pacer holds them where
+they leave, so it keeps a margin for what the network does in between: arrivals can be closer
+together than departures by the spread of latency, and every window here is ``margin`` (0.15 s)
+longer than Telegram's.
+
+- Overall, departures are evenly spaced, one every ``1 / overall_per_second`` (a GCRA). After a
+  quiet moment up to ``overall_burst`` (5) may leave at once: a few people tapping at the same
+  moment are answered at once. A sliding cap, ``ceil(rate x (1 s + margin))`` (29 at 25/s) in
+  any second plus margin, keeps a burst and the even flow after it under Telegram's 30 in any
+  second even when latency varies by up to the margin. Even spacing never reaches the cap.
+- Per chat, a sliding window: at most ``count`` departures in any ``window + margin``.
+- A 429 pauses its chat for ``retry_after``; a second chat throttled within a second means the
+  whole bot is over its budget, and everything pauses.
+
+Fair: replies to people (``Lane.REPLY``) go before bulk traffic (``Lane.BULK``, reminder
+fan-outs); within a lane, chats take turns (round robin: a chat that has just sent goes to the
+back of the ring), so one chat's tenth message never holds back another chat's first. A chat
+its window holds back keeps its place and goes as soon as it may.
+
+Pure: no clock, no asyncio, no aiogram. Times are integer microseconds, so a wait computed here
+and slept by a clock lands exactly on the moment it was computed for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+
+SECOND = 1_000_000  # microseconds
+SWEEP_EVERY = 1000  # departures between two sweeps of chats whose window has emptied
+GLOBAL_FLOOD_WITHIN = SECOND  # two chats throttled this close together: the bot's budget
+
+
+class Lane(IntEnum):
+    """Priority classes, served in this order."""
+
+    REPLY = 0  # answers to people
+    BULK = 1  # reminder fan-outs: they take the slots replies leave
+
+
+@dataclass(frozen=True)
+class Limits:
+    overall_per_second: float = 25
+    overall_burst: int = 5
+    private_per_second: int = 1
+    group_per_minute: int = 20
+    # Added to every window: arrivals at Telegram can be closer together than the departures
+    # by the spread of network latency.
+    margin_s: float = 0.15
+
+    @property
+    def spacing(self) -> int:
+        """Microseconds between two departures of the whole bot."""
+        return max(1, round(SECOND / self.overall_per_second))
+
+    def overall_window(self) -> tuple[int, int]:
+        """The cap: how many departures of the whole bot in how many microseconds."""
+        window = SECOND + round(self.margin_s * SECOND)
+        return math.ceil(window / self.spacing), window
+
+    def window(self, chat_id: int) -> tuple[int, int]:
+        """How many messages ``chat_id`` may receive in how many microseconds."""
+        margin = round(self.margin_s * SECOND)
+        if chat_id < 0:  # groups, supergroups and channels have negative ids
+            return self.group_per_minute, 60 * SECOND + margin
+        return self.private_per_second, SECOND + margin
+
+
+class Pacer(Generic[Item]):
+    """Queues items per lane and chat; ``pop_due(now)`` releases the one that may leave now."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        # Per lane, the chats with something waiting, in ring order.
+        self._lanes: tuple[OrderedDict[int, deque[Item]], ...] = tuple(OrderedDict() for _ in Lane)
+        self._queued: Counter[int] = Counter()
+        self._sent: dict[int, deque[int]] = {}  # per chat: its departures still in its window
+        self._sent_all: deque[int] = deque()  # every departure still in the overall cap's window
+        self._tat: int | None = None  # the GCRA's theoretical time of the next departure
+        self._paused: dict[int, int] = {}  # chat -> paused until (429)
+        self._paused_all = 0
+        self._last_throttle: tuple[int, int] | None = None  # (chat, when)
+        self._departures = 0
+
+    def __len__(self) -> int:
+        return self._queued.total()
+
+    def queued(self, chat_id: int) -> int:
+        return self._queued[chat_id]
+
+    def first(self) -> Item | None:
+        """Any waiting item (the head of the busiest lane's first chat)."""
+        for lane in self._lanes:
+            if lane:
+                return next(iter(lane.values()))[0]
+        return None
+
+    def push(self, item: Item, chat_id: int, lane: Lane, *, first: bool = False) -> None:
+        """Queue ``item``; ``first`` puts it before the chat's other items (a retry keeps the
+        chat's order). A chat new to the lane joins the back of the ring."""
+        queue = self._lanes[lane].setdefault(chat_id, deque())
+        if first:
+            queue.appendleft(item)
+        else:
+            queue.append(item)
+        self._queued[chat_id] += 1
+
+    def discard(self, item: Item, chat_id: int, lane: Lane) -> bool:
+        """Take back an item that will not leave (its sender gave up); False if not queued."""
+        queue = self._lanes[lane].get(chat_id)
+        if queue is None or item not in queue:
+            return False
+        queue.remove(item)
+        if not queue:
+            del self._lanes[lane][chat_id]
+        self._dequeued(chat_id)
+        return True
+
+    def _dequeued(self, chat_id: int) -> None:
+        self._queued[chat_id] -= 1
+        if not self._queued[chat_id]:
+            del self._queued[chat_id]
+
+    # ---- when ---------------------------------------------------------------------------------
+
+    def _slot(self, now: int) -> int:
+        """The earliest moment the overall limits (spacing, burst, cap, a flood pause) let
+        anything leave."""
+        at = self._paused_all
+        if self._tat is not None:
+            at = max(at, self._tat - (self.limits.overall_burst - 1) * self.limits.spacing)
+        count, window = self.limits.overall_window()
+        return max(at, _window_opens(_prune(self._sent_all, window, now), count, window))
+
+    def _recent(self, chat_id: int, now: int) -> deque[int]:
+        sent = self._sent.get(chat_id)
+        if sent is None:
+            return deque()
+        return _prune(sent, self.limits.window(chat_id)[1], now)
+
+    def ready_at(self, chat_id: int, now: int) -> int:
+        """When this chat's own limits (its window, a 429 pause) let it receive one more."""
+        paused = max(self._paused.get(chat_id, 0), self._paused_all)
+        count, window = self.limits.window(chat_id)
+        return max(paused, _window_opens(self._recent(chat_id, now), count, window))
+
+    def earliest(self, chat_id: int, now: int) -> int:
+        """The earliest moment, not before ``now``, a message to ``chat_id`` could leave."""
+        return max(now, self._slot(now), self.ready_at(chat_id, now))
+
+    def next_departure(self, now: int) -> int | None:
+        """When the next waiting item may leave (``now`` if one may already); None if none
+        waits. Nothing waits past this moment while something is eligible."""
+        ready = [self.ready_at(chat, now) for lane in self._lanes for chat in lane]
+        if not ready:
+            return None
+        return max(now, self._slot(now), min(ready))
+
+    def pop_due(self, now: int) -> Item | None:
+        """The item that leaves at ``now``, counted as sent; None if nothing may leave yet.
+        At most one item leaves at any moment (the overall spacing)."""
+        if now < self._slot(now):
+            return None
+        for lane in self._lanes:
+            for chat_id, queue in lane.items():
+                if self.ready_at(chat_id, now) <= now:
+                    item = queue.popleft()
+                    if queue:
+                        lane.move_to_end(chat_id)  # its turn is over: back of the ring
+                    else:
+                        del lane[chat_id]
+                    self._dequeued(chat_id)
+                    self._depart(chat_id, now)
+                    return item
+        return None
+
+    def _depart(self, chat_id: int, now: int) -> None:
+        self._tat = (now if self._tat is None else max(self._tat, now)) + self.limits.spacing
+        self._sent_all.append(now)
+        self._sent.setdefault(chat_id, deque()).append(now)
+        self._departures += 1
+        if self._departures % SWEEP_EVERY == 0:
+            self._sweep(now)
+
+    def _sweep(self, now: int) -> None:
+        """Forget chats whose window has emptied and pauses that are over: a 100,000-chat
+        fan-out touches each chat once, and would otherwise keep every window in memory."""
+        for chat_id in [c for c in self._sent if not self._recent(c, now)]:
+            del self._sent[chat_id]
+        for chat_id in [c for c, until in self._paused.items() if until <= now]:
+            del self._paused[chat_id]
+
+    # ---- room and back-pressure ---------------------------------------------------------------
+
+    def has_room(self, chat_id: int, now: int, keep: int = 0) -> bool:
+        """True when ``keep`` more messages would still fit this chat's window after one more,
+        counting what already waits for it."""
+        count, _ = self.limits.window(chat_id)
+        return len(self._recent(chat_id, now)) + self._queued[chat_id] + 1 + keep <= count
+
+    def throttled(self, chat_id: int, retry_after_s: float, now: int) -> None:
+        """Telegram answered 429 for ``chat_id``: nothing more goes there for ``retry_after``;
+        if another chat was throttled within the last second, nothing goes anywhere."""
+        until = now + round(retry_after_s * SECOND)
+        self._paused[chat_id] = max(self._paused.get(chat_id, 0), until)
+        last = self._last_throttle
+        if last is not None and last[0] != chat_id and now - last[1] < GLOBAL_FLOOD_WITHIN:
+            self._paused_all = max(self._paused_all, until)
+        self._last_throttle = (chat_id, now)
+
+
+def _prune(sent: deque[int], window: int, now: int) -> deque[int]:
+    """Drop the departures that have left the sliding window ending at ``now``."""
+    while sent and now - sent[0] >= window:
+        sent.popleft()
+    return sent
+
+
+def _window_opens(sent: deque[int], count: int, window: int) -> int:
+    """When one more departure fits "at most ``count`` in any ``window``" (0: it fits now)."""
+    return sent[-count] + window if len(sent) >= count else 0

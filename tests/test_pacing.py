@@ -1,0 +1,258 @@
+"""The pure pacing core (bot/pacing.py): for any arrivals, Telegram's limits hold at departure
+with their margin, nothing idles while something may leave, replies go before bulk, and chats
+take turns.
+
+``simulate`` plays arrivals against a Pacer the way the limiter does: at every moment it
+releases whatever ``pop_due`` gives, then jumps to the next arrival or ``next_departure``. The
+oracles below count departures in windows directly; they do not reuse the pacer's code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.pacing import SECOND, Lane, Limits, Pacer
+
+PRIVATE_CHATS = (1, 2, 3, 4)
+GROUPS = (-1, -2)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    at: int
+    chat_id: int
+    lane: Lane
+
+
+@dataclass(frozen=True)
+class Departure:
+    index: int  # which arrival
+    at: int
+
+
+def simulate(limits: Limits, arrivals: list[Arrival]) -> list[Departure]:
+    pacer: Pacer[int] = Pacer(limits)
+    order = sorted(range(len(arrivals)), key=lambda i: arrivals[i].at)
+    departures: list[Departure] = []
+    now, next_arrival = 0, 0
+    while next_arrival < len(order) or len(pacer):
+        while next_arrival < len(order) and arrivals[order[next_arrival]].at <= now:
+            arrival = arrivals[order[next_arrival]]
+            pacer.push(order[next_arrival], arrival.chat_id, arrival.lane)
+            next_arrival += 1
+        released = pacer.pop_due(now)
+        if released is not None:
+            departures.append(Departure(released, now))
+            continue
+        upcoming = pacer.next_departure(now)
+        assert upcoming is None or upcoming > now, "something may leave now but did not"
+        if next_arrival < len(order):
+            arrival_at = arrivals[order[next_arrival]].at
+            upcoming = arrival_at if upcoming is None else min(upcoming, arrival_at)
+        assert upcoming is not None
+        now = upcoming
+    return departures
+
+
+def arrivals_strategy(chats: tuple[int, ...]) -> st.SearchStrategy[list[Arrival]]:
+    gaps = st.integers(0, 300_000)  # up to 0.3 s between two arrivals; many at one instant
+    one = st.tuples(gaps, st.sampled_from(chats), st.sampled_from(list(Lane)))
+
+    def timed(raw: list[tuple[int, int, Lane]]) -> list[Arrival]:
+        at, result = 0, []
+        for gap, chat_id, lane in raw:
+            at += gap
+            result.append(Arrival(at, chat_id, lane))
+        return result
+
+    return st.lists(one, min_size=1, max_size=120).map(timed)
+
+
+limits_strategy = st.builds(
+    Limits,
+    overall_per_second=st.sampled_from([5, 25, 30]),
+    overall_burst=st.integers(1, 5),
+    private_per_second=st.integers(1, 3),
+    group_per_minute=st.integers(1, 20),
+    margin_s=st.sampled_from([0.0, 0.15]),
+)
+
+
+def most_in_any_window(times: list[int], window: int) -> int:
+    """The largest number of ``times`` inside one half-open window [t, t + window)."""
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(ordered):
+        while at - ordered[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def chat_window(limits: Limits, chat_id: int) -> tuple[int, int]:
+    margin = round(limits.margin_s * SECOND)
+    if chat_id < 0:
+        return limits.group_per_minute, 60 * SECOND + margin
+    return limits.private_per_second, SECOND + margin
+
+
+@settings(max_examples=300, deadline=None)
+@given(limits_strategy, arrivals_strategy(PRIVATE_CHATS + GROUPS))
+def test_every_request_leaves_once_in_order_within_the_limits(
+    limits: Limits, arrivals: list[Arrival]
+) -> None:
+    departures = simulate(limits, arrivals)
+
+    assert sorted(d.index for d in departures) == list(range(len(arrivals)))
+    assert all(d.at >= arrivals[d.index].at for d in departures)
+    times = [d.at for d in departures]
+    assert times == sorted(times)
+    # Within a chat and lane, first come first served.
+    for chat_id in PRIVATE_CHATS + GROUPS:
+        for lane in Lane:
+            mine = [
+                d.index
+                for d in departures
+                if (arrivals[d.index].chat_id, arrivals[d.index].lane) == (chat_id, lane)
+            ]
+            assert mine == sorted(mine, key=lambda i: (arrivals[i].at, i))
+
+    # Overall, with the margin: any second plus margin holds at most the cap; at 25/s with a
+    # 0.15 s margin that is 29, under Telegram's 30 even when latency varies by 0.15 s.
+    window = SECOND + round(limits.margin_s * SECOND)
+    cap = math.ceil(limits.overall_per_second * window / SECOND)
+    assert most_in_any_window(times, window) <= cap
+    # Evenly spaced beyond the burst: n + 1 departures span at least (n + 1 - burst) spacings.
+    spacing = SECOND / limits.overall_per_second
+    for i, first in enumerate(times):
+        for n, later in enumerate(times[i + 1 :], start=1):
+            assert later - first >= (n + 1 - limits.overall_burst) * spacing - n  # µs rounding
+
+    for chat_id in PRIVATE_CHATS + GROUPS:
+        count, span = chat_window(limits, chat_id)
+        sent = [d.at for d in departures if arrivals[d.index].chat_id == chat_id]
+        assert most_in_any_window(sent, span) <= count
+
+
+def earliest_allowed(
+    limits: Limits, history: list[Departure], arrivals: list[Arrival], index: int
+) -> int:
+    """When arrival ``index`` may leave, given the departures so far: counted from scratch."""
+    at = arrivals[index].at
+    times = [d.at for d in history]
+    spacing = round(SECOND / limits.overall_per_second)
+    theoretical: int | None = None  # the GCRA's next theoretical departure
+    for left in times:
+        theoretical = (left if theoretical is None else max(theoretical, left)) + spacing
+    if theoretical is not None:
+        at = max(at, theoretical - (limits.overall_burst - 1) * spacing)
+    window = SECOND + round(limits.margin_s * SECOND)
+    cap = math.ceil(window / spacing)
+    if len(times) >= cap:
+        at = max(at, times[-cap] + window)
+    count, span = chat_window(limits, arrivals[index].chat_id)
+    sent = [d.at for d in history if arrivals[d.index].chat_id == arrivals[index].chat_id]
+    if len(sent) >= count:
+        at = max(at, sent[-count] + span)
+    return at
+
+
+@settings(max_examples=200, deadline=None)
+@given(limits_strategy, arrivals_strategy(PRIVATE_CHATS + GROUPS))
+def test_no_idle_gap_while_something_may_leave_and_replies_go_before_bulk(
+    limits: Limits, arrivals: list[Arrival]
+) -> None:
+    departures = simulate(limits, arrivals)
+    for k, departure in enumerate(departures):
+        history = departures[:k]
+        waiting = [d.index for d in departures[k:]]
+        allowed = {i: earliest_allowed(limits, history, arrivals, i) for i in waiting}
+        previous = history[-1].at if history else 0
+        # The next departure is the first moment anything waiting was allowed to leave.
+        assert departure.at == max(previous, min(allowed.values()))
+        if arrivals[departure.index].lane is Lane.BULK:
+            held = [i for i in waiting if arrivals[i].lane is Lane.REPLY]
+            assert all(allowed[i] > departure.at for i in held), "a reply waited for bulk"
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrivals_strategy(PRIVATE_CHATS + GROUPS))
+def test_chats_take_turns(arrivals: list[Arrival]) -> None:
+    # Per-chat limits lifted, so only the turn order decides: between two departures of one
+    # chat, every other chat of the same lane that was already waiting gets one.
+    limits = Limits(private_per_second=10**6, group_per_minute=10**6)
+    departures = simulate(limits, arrivals)
+    position = {d.index: p for p, d in enumerate(departures)}
+    for lane in Lane:
+        in_lane = [d for d in departures if arrivals[d.index].lane is lane]
+        for chat_id in PRIVATE_CHATS + GROUPS:
+            mine = [p for p, d in enumerate(in_lane) if arrivals[d.index].chat_id == chat_id]
+            for first, second in itertools.pairwise(mine):
+                served = {arrivals[d.index].chat_id for d in in_lane[first + 1 : second]}
+                left = in_lane[first]
+                waiting = {
+                    arrival.chat_id
+                    for i, arrival in enumerate(arrivals)
+                    if arrival.lane is lane
+                    and arrival.chat_id != chat_id
+                    and arrival.at <= left.at
+                    and position[i] > position[left.index]
+                }
+                assert waiting <= served, (left, in_lane[second])
+
+
+def test_a_chat_of_ten_does_not_hold_back_anothers_first() -> None:
+    limits = Limits(private_per_second=10**6)
+    arrivals = [Arrival(0, 1, Lane.REPLY)] * 10 + [Arrival(0, 2, Lane.REPLY)]
+    departures = simulate(limits, arrivals)
+    order = [arrivals[d.index].chat_id for d in departures]
+    assert order == [1, 2] + [1] * 9
+
+
+def test_has_room_counts_what_waits_as_well_as_what_left() -> None:
+    pacer: Pacer[str] = Pacer(Limits(group_per_minute=3))
+    group = -5
+    assert pacer.has_room(group, 0, keep=2)
+    pacer.push("a", group, Lane.REPLY)
+    assert not pacer.has_room(group, 0, keep=2)
+    assert pacer.pop_due(0) == "a"
+    assert pacer.has_room(group, 0, keep=1)
+    assert not pacer.has_room(group, 0, keep=2)
+    assert pacer.has_room(group, 61 * SECOND, keep=2), "the minute (and margin) has passed"
+
+
+def test_a_429_pauses_its_chat_and_two_chats_within_a_second_pause_everything() -> None:
+    pacer: Pacer[str] = Pacer(Limits())
+    pacer.throttled(1, 7, now=0)
+    pacer.push("to 1", 1, Lane.REPLY)
+    pacer.push("to 2", 2, Lane.REPLY)
+    assert pacer.pop_due(0) == "to 2", "other chats go on"
+    assert pacer.next_departure(0) == 7 * SECOND
+    assert pacer.pop_due(7 * SECOND) == "to 1"
+
+    pacer.throttled(3, 5, now=10 * SECOND)
+    pacer.throttled(4, 5, now=10 * SECOND + SECOND // 2)
+    pacer.push("to 5", 5, Lane.REPLY)
+    assert pacer.pop_due(11 * SECOND) is None, "a flood: everything waits"
+    assert pacer.next_departure(11 * SECOND) == 15 * SECOND + SECOND // 2
+
+
+def test_a_retry_goes_before_the_chats_later_requests() -> None:
+    pacer: Pacer[str] = Pacer(Limits())
+    pacer.push("second", 1, Lane.REPLY)
+    pacer.push("first, retried", 1, Lane.REPLY, first=True)
+    assert pacer.pop_due(0) == "first, retried"
+
+
+def test_a_request_taken_back_no_longer_waits() -> None:
+    pacer: Pacer[str] = Pacer(Limits())
+    pacer.push("gone", 1, Lane.BULK)
+    assert pacer.discard("gone", 1, Lane.BULK)
+    assert not pacer.discard("gone", 1, Lane.BULK)
+    assert len(pacer) == 0
+    assert pacer.next_departure(0) is None
