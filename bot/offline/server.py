@@ -7,8 +7,15 @@ with a filename) and JSON bodies are accepted; the answer is exactly what
 to ``timeout`` seconds for ``push_update``. ``hold(method)`` keeps that method's requests
 waiting until released, so a test can catch a handler in the middle of a request.
 
-``python -m bot.offline.server --port N`` runs one with a fresh FakeTelegram on the system
-clock and prints its URL; the bot token is that FakeTelegram's (``FakeTelegram.token``).
+``latency=(low, high)`` delays every request by a random time in that range (seconds, on the
+FakeTelegram's clock) before Telegram sees it: the jitter of a real network, which moves
+requests closer together than the bot sent them. Telegram counts its limits on arrival, so
+this is what the bot's pacing margin has to absorb.
+
+``python -m bot.offline.server --port N [--latency-ms LOW-HIGH]`` runs one with a fresh
+FakeTelegram on the system clock, enforcing Telegram's limits strictly
+(``RateLimits.strict()``), and prints its URL; the bot token is that FakeTelegram's
+(``FakeTelegram.token``).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import signal
 from collections import defaultdict
 from typing import Any
@@ -23,7 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import SystemClock
-from bot.offline.telegram import FakeTelegram
+from bot.offline.telegram import FakeTelegram, RateLimits
 
 
 class Hold:
@@ -40,8 +48,17 @@ class Hold:
 
 
 class BotApiServer:
-    def __init__(self, telegram: FakeTelegram) -> None:
+    def __init__(
+        self,
+        telegram: FakeTelegram,
+        *,
+        latency: tuple[float, float] = (0.0, 0.0),
+        rng: random.Random | None = None,
+    ) -> None:
         self.telegram = telegram
+        self.latency = latency
+        self._rng = rng or random.Random()
+        self.in_transit = 0  # requests on their (simulated) way to Telegram
         self.calls: list[str] = []  # methods in the order their requests arrived
         self._arrived: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._holds: dict[str, Hold] = {}
@@ -100,10 +117,21 @@ class BotApiServer:
         if hold is not None:
             hold.arrived.set()
             await hold.wait_released()
+        await self._travel()
         if method == "getUpdates":
             await self._long_poll(params)
         status, payload = self.telegram.handle(request.match_info["token"], method, params, files)
         return web.json_response(payload, status=status)
+
+    async def _travel(self) -> None:
+        low, high = self.latency
+        if high <= 0:
+            return
+        self.in_transit += 1
+        try:
+            await self.telegram.clock.sleep(self._rng.uniform(low, high))
+        finally:
+            self.in_transit -= 1
 
     async def _long_poll(self, params: dict[str, str]) -> None:
         """Wait until an update at or after ``offset`` is queued, at most ``timeout`` s."""
@@ -142,12 +170,13 @@ async def _read_params(
     return params, files
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, latency: tuple[float, float]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    server = BotApiServer(FakeTelegram(SystemClock()))
+    telegram = FakeTelegram(SystemClock(), limits=RateLimits.strict())
+    server = BotApiServer(telegram, latency=latency)
     print(await server.start(host, port), flush=True)  # noqa: T201 (the caller reads the URL)
     try:
         await stop.wait()
@@ -159,8 +188,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bot.offline.server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument(
+        "--latency-ms",
+        type=_latency_ms,
+        default=(0.0, 0.0),
+        metavar="LOW-HIGH",
+        help="delay each request by a random time in this range, e.g. 20-120",
+    )
     options = parser.parse_args(argv)
-    asyncio.run(serve(options.host, options.port))
+    asyncio.run(serve(options.host, options.port, options.latency_ms))
+
+
+def _latency_ms(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    try:
+        bounds = float(low) / 1000, float(high or low) / 1000
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not LOW-HIGH milliseconds: {text!r}") from None
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError(f"need 0 <= LOW <= HIGH: {text!r}")
+    return bounds
 
 
 if __name__ == "__main__":
