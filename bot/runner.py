@@ -5,17 +5,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.app import Services, create_bot, create_dispatcher, create_services
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.webhook import create_web_app, register_webhook
 
 log = logging.getLogger(__name__)
+
+# Tests only: the process's clock starts at this moment (ISO 8601 with its UTC offset) and runs
+# at real speed from there, so a test can start the real bot at 08:59 on 29 August without
+# waiting for it. Read here and nowhere else; production never sets it.
+TEST_CLOCK_START = "NWFZ_TEST_CLOCK_START"
+
+
+class OffsetClock(SystemClock):
+    """The system clock shifted so that it read ``start`` when it was made."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+def process_clock() -> Clock:
+    start = os.environ.get(TEST_CLOCK_START)
+    if not start:
+        return SystemClock()
+    moment = datetime.fromisoformat(start)
+    if moment.tzinfo is None:
+        raise ValueError(f"{TEST_CLOCK_START} needs a UTC offset, e.g. 2026-08-29T08:59:57+05:00")
+    log.warning("%s is set: the clock starts at %s (tests only)", TEST_CLOCK_START, start)
+    return OffsetClock(moment)
 
 
 async def emit_startup(dispatcher: Dispatcher, bot: Bot) -> None:
@@ -51,7 +79,7 @@ def _stop(sig: signal.Signals, stop: asyncio.Event) -> None:
 
 async def run_polling(settings: Settings, token: str) -> None:
     stop = _stop_on_signals()
-    services: Services = await create_services(settings, SystemClock())
+    services: Services = await create_services(settings, process_clock())
     try:
         if stop.is_set():
             return
@@ -72,7 +100,7 @@ async def run_webhook(settings: Settings, token: str) -> None:
         raise ValueError("WEBHOOK_URL is required in webhook mode")
     stop = _stop_on_signals()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    services = await create_services(settings, SystemClock())
+    services = await create_services(settings, process_clock())
     bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
     dispatcher = create_dispatcher(services)
     app = create_web_app(services, bot, dispatcher, path=settings.webhook_path, secret=secret)
