@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|demo|check-content]``."""
+"""Command line: ``python -m bot [run|webhook|demo|check-content|qr|backup]``."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from content.guarantees import check_guarantees
 from content.loader import ContentError, load_catalog
 from content.models import LANGS
 from content.report import content_report, guarantees_report
-from storage.db import StorageError
+from storage.db import StorageError, backup_database
 
 USAGE = """usage: python -m bot [command]
 
@@ -41,7 +41,8 @@ USAGE = """usage: python -m bot [command]
                   validate all content (numbers against sources, review dates, sources in
                   ru/en/kk) and print counts per language
   qr KIND [TOPIC] [--lang xx] [--group] [--bot NAME] [--out file.png|file.svg]
-                  print a deep link (KIND: topic, quiz, subscribe) and write its QR code"""
+                  print a deep link (KIND: topic, quiz, subscribe) and write its QR code
+  backup PATH     copy the database (DATABASE_PATH) to PATH, also while the bot runs"""
 
 
 def check_content(args: list[str]) -> int:
@@ -163,6 +164,19 @@ async def _username() -> str | None:
         await bot.session.close()
 
 
+def backup(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot backup",
+        description="a consistent copy of the database, also while the bot runs",
+    )
+    parser.add_argument("path", type=Path, help="where to write the copy")
+    options = parser.parse_args(args)
+    source = Settings().database_path
+    backup_database(source, options.path)
+    print(f"backed up {source} to {options.path}")
+    return 0
+
+
 def demo(args: list[str]) -> int:
     return asyncio.run(run_demo())
 
@@ -172,6 +186,7 @@ def main(argv: list[str]) -> int:
     configure_logging(logging.WARNING, "text", None)
     commands = {
         "run": run, "webhook": webhook, "demo": demo, "check-content": check_content, "qr": qr,
+        "backup": backup,
     }  # fmt: skip
     if command not in commands:
         print(USAGE, file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import TypeVar
 from weakref import WeakKeyDictionary
@@ -50,6 +50,32 @@ async def open_database(path: Path | str) -> aiosqlite.Connection:
         await connection.close()
         raise
     return connection
+
+
+def backup_database(source: Path, target: Path) -> None:
+    """Copy the database at ``source`` to ``target`` while the bot keeps writing to it.
+
+    SQLite's online backup API copies every page in one step, inside one read transaction: the
+    copy is the database as one moment saw it, never a write half-done (WAL lets the bot write
+    meanwhile). It goes to ``target.partial`` first and is renamed when complete, so an
+    interrupted backup never looks like a good one.
+    """
+    if not source.is_file():
+        raise StorageError(f"no database at {source}: check DATABASE_PATH")
+    if not target.parent.is_dir():
+        raise StorageError(f"directory {target.parent} does not exist")
+    partial = target.with_name(f"{target.name}.partial")
+    try:
+        with (
+            closing(sqlite3.connect(source)) as database,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            database.execute("PRAGMA busy_timeout=5000")
+            database.backup(copy)
+    except sqlite3.Error as error:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot back up {source}: {error}") from error
+    partial.replace(target)
 
 
 async def schema_version(connection: aiosqlite.Connection) -> int:
