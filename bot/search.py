@@ -19,7 +19,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -52,6 +53,7 @@ ANSWER_BONUS = 0.5  # a sentence holding the kind of answer asked for (a date, a
 SNIPPET_MAX = 300  # characters; five results and their titles stay far below 4096
 SECOND_MAX = 200  # the runner-up sentence of a result
 SECOND_SHARE = 0.6  # shown when it scores at least this share of the best one
+SEARCH_CACHE = 2048  # queries per language whose results are kept
 SNIPPET_LEAD = 60  # characters kept before the first matched word when a sentence is cut
 
 
@@ -137,6 +139,20 @@ def _sentence_may_end(piece: str) -> bool:
     return not (normalise(last) in _ABBREVIATIONS or (len(last) == 1 and last.isupper()))
 
 
+@dataclass(slots=True)
+class _Matches:
+    """What a query's words found: scores and covered query words (bit masks) of sentences
+    and of documents (by their context), the index terms matched, and the sentences that a
+    word in the sentence before helped."""
+
+    sentence_score: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    sentence_cover: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    document_score: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    document_cover: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    terms: set[str] = field(default_factory=set)
+    lean_on_previous: set[int] = field(default_factory=set)
+
+
 @dataclass(frozen=True, slots=True)
 class _Sentence:
     document: int
@@ -191,6 +207,24 @@ class SearchIndex:
         }
         self._rare = math.log(1 + (len(self._sentences) + 0.5) / 0.5)
         self._sections = self._attach_to_sections()
+        self._document_of = [sentence.document for sentence in self._sentences]
+        # The next sentence of the same document, or -1.
+        self._following = [
+            index + 1
+            if index + 1 < len(self._document_of) and self._document_of[index + 1] == n
+            else -1
+            for index, n in enumerate(self._document_of)
+        ]
+        self._answers = list(zip(*(sentence.answers for sentence in self._sentences), strict=True))
+        # What a result opens: a section, or (-1 - the topic's own document) for its card.
+        topic_documents = {d.topic: n for n, d in enumerate(documents) if d.kind == "topic"}
+        self._target_of: list[int] = []
+        for number in self._document_of:
+            section = self._sections[number]
+            card = -1 - topic_documents.get(self.documents[number].topic, number)
+            self._target_of.append(section if section is not None else card)
+        # Results are a pure function of the query: popular questions are answered once.
+        self._cached_search = lru_cache(maxsize=SEARCH_CACHE)(self._search)
         self._vocabulary = sorted(set(self._postings) | set(self._context))
         self._vocabulary_set = frozenset(self._vocabulary)
         self._aliases = {
@@ -235,69 +269,87 @@ class SearchIndex:
         return shorter + longer
 
     def search(self, query: str, limit: int = 5) -> list[Hit]:
+        return list(self._cached_search(query, limit))
+
+    def _search(self, query: str, limit: int) -> tuple[Hit, ...]:
         query_terms = list(dict.fromkeys(terms(query, self.lang)))[:MAX_QUERY_WORDS]
+        if not query_terms:  # only question words («когда?»): nothing to look for
+            return ()
+        found = self._match(query_terms)
+        # Sections about the query whose sentences do not name it are offered by their lead.
+        candidates = set(found.sentence_score)
+        candidates.update(self._first[number] for number in found.document_score)
         kind = wanted_answer(words(query), self.lang)
-        sentence_score: dict[int, float] = defaultdict(float)
-        sentence_cover: dict[int, int] = defaultdict(int)
-        document_score: dict[int, float] = defaultdict(float)
-        document_cover: dict[int, int] = defaultdict(int)
-        matched: set[str] = set()
-        lean_on_previous: set[int] = set()  # sentences that a word of the one before helped
+        answers = self._answers[kind] if kind is not None else None
+        scale = [(covered / len(query_terms)) ** COVERAGE_POWER for covered in range(64)]
+        scored: list[tuple[float, int]] = []
+        for index in candidates:
+            number = self._document_of[index]
+            cover = found.sentence_cover.get(index, 0) | found.document_cover.get(number, 0)
+            # Words of the query a sentence lacks weigh more than BM25's sum says: a sentence
+            # that names one rare word twice is not the answer to a question of three words.
+            score = found.sentence_score.get(index, 0.0) + found.document_score.get(number, 0.0)
+            score *= scale[cover.bit_count()]
+            if answers is not None:
+                score *= 1 + ANSWER_BONUS * answers[index]
+            scored.append((score, -index))  # the first sentence wins a tie
+        scored.sort(reverse=True)
+        return tuple(
+            self._hit(ranked, found.terms, found.lean_on_previous)
+            for ranked in self._per_target(scored, limit)
+        )
+
+    def _match(self, query_terms: list[str]) -> _Matches:
+        found = _Matches()
         for bit, query_term in enumerate(query_terms):
             # A query word counts once per sentence, by the best of the terms it stands for.
             in_sentence: dict[int, float] = {}
             in_document: dict[int, float] = {}
             for term, weight in self._expand(query_term):
-                matched.add(term)
+                found.terms.add(term)
                 idf = weight * self._idf.get(term, self._rare)
                 for index, frequency in self._postings.get(term, ()):
-                    in_sentence[index] = max(in_sentence.get(index, 0.0), idf * frequency)
+                    value = idf * frequency
+                    if value > in_sentence.get(index, 0.0):
+                        in_sentence[index] = value
                 for number, context in self._context.get(term, {}).items():
-                    in_document[number] = max(in_document.get(number, 0.0), idf * context)
+                    value = idf * context
+                    if value > in_document.get(number, 0.0):
+                        in_document[number] = value
             # "It entered into force on 22 January 2021" is about what the sentence before
             # it names: a word there counts for the next sentence of the document too.
             for index, value in list(in_sentence.items()):
-                after = index + 1
-                if after < len(self._sentences) and self._sentences[after].document == (
-                    self._sentences[index].document
-                ):
-                    carried = NEIGHBOUR_WEIGHT * value
-                    if carried > in_sentence.get(after, 0.0):
-                        in_sentence[after] = carried
-                        lean_on_previous.add(after)
+                after = self._following[index]
+                carried = NEIGHBOUR_WEIGHT * value
+                if after >= 0 and carried > in_sentence.get(after, 0.0):
+                    in_sentence[after] = carried
+                    found.lean_on_previous.add(after)
             for index, value in in_sentence.items():
-                sentence_score[index] += value
-                sentence_cover[index] |= 1 << bit
+                found.sentence_score[index] += value
+                found.sentence_cover[index] |= 1 << bit
             for number, value in in_document.items():
-                document_score[number] += value
-                document_cover[number] |= 1 << bit
-        # Sections about the query whose sentences do not name it are offered by their lead.
-        candidates = set(sentence_score)
-        candidates.update(self._first[number] for number in document_score)
-        # What a result opens (a section, or a topic's card) -> its best two sentences.
-        best: dict[int | str, list[tuple[float, int]]] = defaultdict(list)
-        for index in candidates:
-            sentence = self._sentences[index]
-            number = sentence.document
-            cover = sentence_cover.get(index, 0) | document_cover.get(number, 0)
-            score = sentence_score.get(index, 0.0) + document_score.get(number, 0.0)
-            # Words of the query a sentence lacks weigh more than BM25's sum says: a sentence
-            # that names one rare word twice is not the answer to a question of three words.
-            score *= (cover.bit_count() / len(query_terms)) ** COVERAGE_POWER
-            if kind is not None:
-                score *= 1 + ANSWER_BONUS * sentence.answers[kind]
-            section = self._sections[number]
-            target = section if section is not None else f"{self.documents[number].topic}"
-            ranked = best[target]
-            ranked.append((score, -index))  # the first sentence wins a tie
-            if len(ranked) > 2:
-                ranked.sort(reverse=True)
-                ranked.pop()
-        results = sorted(best.values(), key=max, reverse=True)[:limit]
-        return [
-            self._hit(sorted(ranked, reverse=True), matched, lean_on_previous)
-            for ranked in results
-        ]
+                found.document_score[number] += value
+                found.document_cover[number] |= 1 << bit
+        return found
+
+    def _per_target(
+        self, scored: list[tuple[float, int]], limit: int
+    ) -> list[list[tuple[float, int]]]:
+        """The best two sentences of each of the ``limit`` best results (what a result opens:
+        a section, or a topic's card), from (score, -sentence) pairs sorted best first."""
+        best: dict[int, list[tuple[float, int]]] = {}
+        full = 0
+        for score, negative in scored:
+            ranked = best.setdefault(self._target_of[-negative], [])
+            if len(best) > limit and not ranked:
+                best.popitem()  # one more result than is shown
+                continue
+            if len(ranked) < 2:
+                ranked.append((score, negative))
+                full += len(ranked) == 2
+                if full == limit:
+                    break
+        return list(best.values())
 
     def _attach_to_sections(self) -> list[int | None]:
         """For each document, the section of its topic that a result from it opens.

@@ -24,32 +24,25 @@ def word_set(text: str) -> frozenset[str]:
 
 _STEMMERS = {"ru": snowballstemmer.stemmer("russian"), "en": snowballstemmer.stemmer("english")}
 
-# Kazakh inflectional endings, longest first so «ларының» goes before «ның». Derivational
+# Kazakh inflectional endings in the order they follow a stem: plural, possessive, then a case
+# (or a verb ending), then the attributive «-ғы» («жылғы», «сондағы»). They are stripped from
+# the right, one of each group at most, longest first: «банкінің» = банк + і + нің. Derivational
 # suffixes (-лық, -шы) stay: they make a new word («ядролық» is not «ядро»).
-_KK_ENDINGS = sorted(
-    {
-        # plural
-        *word_set("лар лер дар дер тар тер"),
-        # possessive
-        *word_set("ым ім ың ің ымыз іміз мыз міз ыңыз іңіз ңыз ңіз сы сі ы і"),
-        # case: genitive, dative, accusative, locative, ablative, instrumental
-        *word_set("ның нің дың дің тың тің"),
-        *word_set("ға ге қа ке на не"),
-        *word_set("ны ні ды ді ты ті"),
-        *word_set("да де та те нда нде"),
-        *word_set("дан ден тан тен нан нен"),
-        *word_set("мен бен пен менен"),
-        # «жылғы», «сондағы»: the attributive ending
-        *word_set("ғы гі қы кі"),
-        # verbs: past, participles, converbs, verbal noun
-        *word_set("ған ген қан кен ып іп уі"),
-    },
-    key=len,
-    reverse=True,
+_KK_GROUPS = tuple(
+    sorted(word_set(endings), key=len, reverse=True)
+    for endings in (
+        "ғы гі қы кі",
+        # genitive, dative, accusative, locative, ablative, instrumental; verbs: past,
+        # participle, converb, verbal noun
+        "ның нің дың дің тың тің ға ге қа ке на не ны ні ды ді ты ті да де та те нда нде "
+        "дан ден тан тен нан нен мен бен пен менен ған ген қан кен ып іп уі",
+        "ымыз іміз ыңыз іңіз мыз міз ңыз ңіз ым ім ың ің сы сі ы і",
+        "лар лер дар дер тар тер",
+    )
 )
+_KK_ENDINGS = [ending for group in _KK_GROUPS for ending in group]
 _KK_ENDINGS_SET = frozenset(_KK_ENDINGS)
 KK_MIN_STEM = 4  # shorter remains are roots already: «жыл», «бас», «ұя»
-KK_MAX_ENDINGS = 3
 KK_PREFIX = 8  # what is left of a long compound form is cut here, as a last equaliser
 
 # Question words, particles and prepositions: they do not say what a sentence is about.
@@ -133,12 +126,10 @@ def _kazakh_stem(word: str) -> str:
     if word.isascii():
         result: str = _STEMMERS["en"].stemWord(word)
         return result
-    for _ in range(KK_MAX_ENDINGS):
+    for group in _KK_GROUPS:
         ending = next(
-            (e for e in _KK_ENDINGS if word.endswith(e) and len(word) - len(e) >= KK_MIN_STEM),
-            None,
+            (e for e in group if word.endswith(e) and len(word) - len(e) >= KK_MIN_STEM), None
         )
-        if ending is None:
-            break
-        word = word[: -len(ending)]
+        if ending is not None:
+            word = word[: -len(ending)]
     return word[:KK_PREFIX]
