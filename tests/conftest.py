@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,3 +64,23 @@ async def world(telegram: FakeTelegram, services: Services) -> AsyncIterator[Wor
     unanswered = [query for query, answered in telegram.open_callbacks.items() if not answered]
     assert not unanswered, f"callback queries left unanswered: {unanswered}"
     assert not telegram.violations, f"Telegram limits violated: {telegram.violations}"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Catalog:
+    """The content that ships (tests/test_shipped_content.py, tests/test_search_e2e.py)."""
+    return load_catalog()
+
+
+@pytest.fixture
+async def shipped_world(
+    shipped: Catalog, settings: Settings, clock: FakeClock, telegram: FakeTelegram
+) -> AsyncIterator[World]:
+    services = await create_services(
+        settings, clock, catalog=shipped, database_path=":memory:", rng=random.Random(1)
+    )
+    world = offline_world(telegram, services)
+    world.pause_between_updates = timedelta(seconds=1)
+    yield world
+    await services.close()
+    assert not telegram.violations

@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import AsyncIterator
-from datetime import timedelta
-
 import pytest
 
-from bot.app import create_services
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.offline.telegram import FakeTelegram
-from bot.offline.wiring import offline_world
 from bot.offline.world import World
-from content.loader import Catalog, load_catalog
+from content.loader import Catalog
 from content.models import REQUIRED_LANGS
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture
-async def shipped_world(
-    shipped: Catalog, settings: Settings, clock: FakeClock, telegram: FakeTelegram
-) -> AsyncIterator[World]:
-    services = await create_services(
-        settings, clock, catalog=shipped, database_path=":memory:", rng=random.Random(1)
-    )
-    world = offline_world(telegram, services)
-    world.pause_between_updates = timedelta(seconds=1)
-    yield world
-    await services.close()
-    assert not telegram.violations
 
 
 def test_every_seed_is_cited(shipped: Catalog) -> None:
