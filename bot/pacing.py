@@ -2,16 +2,19 @@
 
 Telegram counts a bot's messages when they arrive, over any sliding second (about 30 overall),
 per private chat (about 1 a second) and per group (20 a minute). The pacer holds them where
-they leave, so it keeps a margin for what the network does in between: arrivals can be closer
-together than departures by the spread of latency, and every window here is ``margin`` (0.15 s)
-longer than Telegram's.
+they leave, so it keeps a margin for what happens in between: arrivals can be closer together
+than departures by the spread of network latency (and by a busy event loop between a request's
+turn and its write), so every window here is longer than Telegram's.
 
 - Overall, departures are evenly spaced, one every ``1 / overall_per_second`` (a GCRA). After a
   quiet moment up to ``overall_burst`` (5) may leave at once: a few people tapping at the same
-  moment are answered at once. A sliding cap, ``ceil(rate x (1 s + margin))`` (29 at 25/s) in
-  any second plus margin, keeps a burst and the even flow after it under Telegram's 30 in any
-  second even when latency varies by up to the margin. Even spacing never reaches the cap.
-- Per chat, a sliding window: at most ``count`` departures in any ``window + margin``.
+  moment are answered at once. A sliding cap, ``ceil(rate x (1 s + margin))`` (29 in any
+  1.15 s at 25/s), keeps a burst and the even flow after it under Telegram's 30 in any second
+  even when latency varies by up to the margin. Even spacing never reaches the cap. The cap
+  bounds this margin: at 25/s, more than 0.2 s would let the cap itself exceed 30.
+- Per chat, a sliding window with a wider margin (0.3 s), which costs little: at most ``count``
+  departures in any ``window + chat margin`` (1 in 1.3 s in a private chat, 20 in 60.3 s in a
+  group).
 - A 429 pauses its chat for ``retry_after``; a second chat throttled within a second means the
   whole bot is over its budget, and everything pauses.
 
@@ -52,9 +55,10 @@ class Limits:
     overall_burst: int = 5
     private_per_second: int = 1
     group_per_minute: int = 20
-    # Added to every window: arrivals at Telegram can be closer together than the departures
-    # by the spread of network latency.
+    # Added to the windows: arrivals at Telegram can be closer together than the departures
+    # by the spread of latency. Overall, the cap keeps it at most 0.2 s (see above).
     margin_s: float = 0.15
+    chat_margin_s: float = 0.3
 
     @property
     def spacing(self) -> int:
@@ -68,7 +72,7 @@ class Limits:
 
     def window(self, chat_id: int) -> tuple[int, int]:
         """How many messages ``chat_id`` may receive in how many microseconds."""
-        margin = round(self.margin_s * SECOND)
+        margin = round(self.chat_margin_s * SECOND)
         if chat_id < 0:  # groups, supergroups and channels have negative ids
             return self.group_per_minute, 60 * SECOND + margin
         return self.private_per_second, SECOND + margin

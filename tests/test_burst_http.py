@@ -65,7 +65,9 @@ async def test_the_strict_server_catches_a_bot_that_does_not_pace(
     catalog: Catalog, settings: Settings
 ) -> None:
     # The oracle can fail: the same kind of burst with the pacing lifted draws 429s.
-    unpaced = Limits(overall_per_second=10**6, private_per_second=10**6, margin_s=0)
+    unpaced = Limits(
+        overall_per_second=10**6, private_per_second=10**6, margin_s=0, chat_margin_s=0
+    )
     burst = Burst(users=60, commands=2, every_s=1.5, latency_s=(0.01, 0.11))
     outcome, _ = await burst_outcome(catalog, settings, burst, unpaced)
     assert outcome.throttled > 0

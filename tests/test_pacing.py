@@ -80,6 +80,7 @@ limits_strategy = st.builds(
     private_per_second=st.integers(1, 3),
     group_per_minute=st.integers(1, 20),
     margin_s=st.sampled_from([0.0, 0.15]),
+    chat_margin_s=st.sampled_from([0.0, 0.3]),
 )
 
 
@@ -95,7 +96,7 @@ def most_in_any_window(times: list[int], window: int) -> int:
 
 
 def chat_window(limits: Limits, chat_id: int) -> tuple[int, int]:
-    margin = round(limits.margin_s * SECOND)
+    margin = round(limits.chat_margin_s * SECOND)
     if chat_id < 0:
         return limits.group_per_minute, 60 * SECOND + margin
     return limits.private_per_second, SECOND + margin
@@ -223,7 +224,8 @@ def test_has_room_counts_what_waits_as_well_as_what_left() -> None:
     assert pacer.pop_due(0) == "a"
     assert pacer.has_room(group, 0, keep=1)
     assert not pacer.has_room(group, 0, keep=2)
-    assert pacer.has_room(group, 61 * SECOND, keep=2), "the minute (and margin) has passed"
+    assert not pacer.has_room(group, 60 * SECOND, keep=2), "not before its margin"
+    assert pacer.has_room(group, 61 * SECOND, keep=2), "the minute and margin have passed"
 
 
 def test_a_429_pauses_its_chat_and_two_chats_within_a_second_pause_everything() -> None:

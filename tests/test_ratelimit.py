@@ -62,7 +62,7 @@ async def test_a_chats_second_message_waits_its_window_while_others_go() -> None
     tasks = await acquire_all(limiter, [1, 1, 2, 3], order)
     await asyncio.gather(*tasks)
     assert order == [1, 2, 3, 1]
-    assert clock.now() - START == timedelta(seconds=1 + Limits().margin_s)
+    assert clock.now() - START == timedelta(seconds=1 + Limits().chat_margin_s)
 
 
 async def test_replies_go_before_bulk_that_was_waiting_first() -> None:
