@@ -28,6 +28,7 @@ from bench.floor import UNLIMITED, echo_world, import_probe, peak_rss_mb
 from bot.app import Services, create_services
 from bot.clock import FakeClock, SystemClock
 from bot.config import Settings
+from bot.offline.burst import Burst, play_burst
 from bot.offline.telegram import FakeTelegram, RateLimits
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
@@ -434,10 +435,34 @@ async def scenario_memory() -> dict[str, Any]:
     return {"chats": 100_000, "answers": 1_000_000, "peak_rss_mb": peak_rss_mb()}
 
 
+async def scenario_burst() -> dict[str, Any]:
+    """200 users each send /fact every 1.5 s (2,000 commands in 15 s) to the bot wired as in
+    production, over HTTP to the offline Telegram with 10-110 ms of random latency and strict
+    sliding-window limits; real time, the bot's limiter at its configured 25 msg/s."""
+    clock = SystemClock()
+    burst = Burst()
+    telegram = FakeTelegram(clock, limits=RateLimits.strict())
+    services = await create_services(settings(), clock, database_path=":memory:")
+    services.run_scheduler = False
+    started = time.perf_counter()
+    outcome = await play_burst(services, telegram, burst)
+    result = {
+        **outcome.summary(),
+        "users": burst.users,
+        "latency_ms": [round(bound * 1000) for bound in burst.latency_s],
+        "configured_rate_per_s": services.limiter.limits.overall_per_second,
+        "wall_s": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    await services.close()
+    return result
+
+
 SCENARIOS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
     "content": scenario_content,
     "quiz": scenario_quiz,
     "reminders": scenario_reminders,
+    "burst": scenario_burst,
     "startup": scenario_startup,
     "memory": scenario_memory,
 }
