@@ -330,7 +330,19 @@ def _check_freshness(
     return used
 
 
+def page_address(url: str | None) -> str | None:
+    """The page a URL names, spelled one way (no scheme, no "www.", no trailing slash); None for
+    no URL or a site's home page, which many articles of one site share."""
+    if url is None:
+        return None
+    address = re.sub(r"^https?://(?:www\.)?", "", url.strip()).rstrip("/").casefold()
+    return address if "/" in address else None
+
+
 def _check_sources(catalog: Catalog, findings: Findings) -> None:
+    # One page, one entry: twins drift apart (different dates, labels and figures for the same
+    # article) and /sources lists the article twice.
+    first_on_page: dict[str, str] = {}
     for source in catalog.sources.values():
         file = catalog.origin.get(f"source[{source.id}]", "sources")
         for name, text in (("title", source.title), ("short", source.short)):
@@ -339,6 +351,19 @@ def _check_sources(catalog: Catalog, findings: Findings) -> None:
                 findings.problems.append(
                     Problem(file, f"source[{source.id}].{name}", f"no {', '.join(missing)}")
                 )
+        page = page_address(source.url)
+        if page is None:
+            continue
+        if page in first_on_page:
+            findings.problems.append(
+                Problem(
+                    file,
+                    f"source[{source.id}].url",
+                    f"the same page as source[{first_on_page[page]}]: merge them into one entry",
+                )
+            )
+        else:
+            first_on_page[page] = source.id
 
 
 def check_guarantees(

@@ -226,6 +226,21 @@ def test_a_source_without_kazakh_is_named(content: Path) -> None:
     assert "sources/sources.toml: source[seed002].title: no kk" in found
 
 
+def test_two_entries_for_one_page_are_named_and_a_shared_home_page_is_not(
+    content: Path,
+) -> None:
+    sources = content / "sources" / "sources.toml"
+    edit(sources, 'symbol = "A/RES/64/35"', 'symbol = "A/RES/64/35"\nurl = "https://un.org"')
+    edit(sources, 'file = "002', 'url = "https://www.un.org/"\nfile = "002')
+    assert not any(".url:" in p for p in problems_of(fixture_catalog(content)))
+    edit(sources, 'url = "https://un.org"', 'url = "http://www.un.org/res/64-35/"')
+    edit(sources, 'url = "https://www.un.org/"', 'url = "https://un.org/res/64-35"')
+    assert (
+        "sources/sources.toml: source[unga-64-35].url: the same page as source[seed002]: "
+        "merge them into one entry" in problems_of(fixture_catalog(content))
+    )
+
+
 # --- the shipped content -----------------------------------------------------------------------
 
 
