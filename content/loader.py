@@ -248,6 +248,7 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
     checks.unique("term", ((glossary_path, term.id) for term in glossary))
     for term in glossary:
         checks.reference(glossary_path, f"term[{term.id}].topic", term.topic)
+        checks.citations(glossary_path, f"term[{term.id}]", term.cite)
     checks.unique("event", ((calendar_path, event.id) for event in calendar))
     for event in calendar:
         checks.event(calendar_path, event)

@@ -181,12 +181,18 @@ class Topic(Strict):
     facts: list[Fact] = []
 
 
-class GlossaryTerm(Strict):
+class GlossaryTerm(Dated):
+    """A term and what it names. A note that states a number or a date cites its sources like
+    any other item (``check-content`` holds it to them); a note that only defines need not."""
+
     id: str = Field(pattern=ID_PATTERN)
     abbr: Text | None = None
     name: Text
     note: Text | None = None
     topic: str | None = None
+    cite: list[Citation] = []
+
+    _parse_cite = field_validator("cite", mode="before")(_parse_citations)
 
 
 class CalendarEvent(Cited, Dated):

@@ -71,8 +71,8 @@ def content_report(catalog: Catalog) -> str:
 def guarantees_report(catalog: Catalog, findings: Findings) -> str:
     """How many items and figures were checked, what is dated, and every exception used."""
     lines = [
-        f"numbers against sources: {findings.items_checked} items citing a seed passage, "
-        f"{findings.figures_checked} numbers and dates checked",
+        f"numbers against sources: {findings.items_checked} items (those citing a seed "
+        f"passage, and glossary terms), {findings.figures_checked} numbers and dates checked",
         f"time-sensitive statements dated: {len(findings.dated)}; next review due "
         + (min(str(item.review_by) for item in findings.dated) if findings.dated else "never"),
         *sources_summary(catalog),

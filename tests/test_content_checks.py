@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.offline.world import World
-from bot.views import long_date
+from bot.telegram.ui import long_date
 from content.guarantees import (
     SEEDS_DIR,
     Exemption,
@@ -224,6 +224,38 @@ def test_a_source_without_kazakh_is_named(content: Path) -> None:
     # the fixture's sources carry ru and en only
     found = problems_of(fixture_catalog(content))
     assert "sources/sources.toml: source[seed002].title: no kk" in found
+
+
+def test_a_glossary_figure_is_held_to_the_term_s_sources(content: Path) -> None:
+    # the fixture's unga-64-35 is dated 2 December 2009; the term cites no seed passage
+    glossary = content / "glossary.toml"
+    note = 'note.ru = "Принята {day} декабря 2009 года."\nnote.en = "Adopted {day} December 2009."'
+    edit(glossary, 'topic = "semipalatinsk"', note.format(day=2) + '\ntopic = "semipalatinsk"')
+    uncited = [p for p in problems_of(fixture_catalog(content)) if "term[ctbt]" in p]
+    assert uncited == [
+        "glossary.toml: term[ctbt].note.ru: '2 декабря 2009' (2009-12-02) is stated but the item "
+        "cites no source",
+        "glossary.toml: term[ctbt].note.en: '2 December 2009' (2009-12-02) is stated but the item "
+        "cites no source",
+    ]
+    edit(glossary, 'topic = "semipalatinsk"', 'cite = ["unga-64-35"]\ntopic = "semipalatinsk"')
+    assert not any("term[ctbt]" in p for p in problems_of(fixture_catalog(content)))
+    edit(glossary, "2 декабря", "3 декабря")
+    assert [p for p in problems_of(fixture_catalog(content)) if "term[ctbt]" in p] == [
+        "glossary.toml: term[ctbt].note.ru: '3 декабря 2009' (2009-12-03) is in none of its "
+        "cited passages or public sources"
+    ]
+
+
+def test_an_undated_time_sensitive_glossary_note_fails(content: Path) -> None:
+    edit(
+        content / "glossary.toml",
+        'topic = "semipalatinsk"',
+        'note.ru = "Пока не вступил в силу."\nnote.en = "Not yet in force."\n'
+        'topic = "semipalatinsk"',
+    )
+    found = problems_of(fixture_catalog(content))
+    assert any("term[ctbt]: time-sensitive" in p for p in found)
 
 
 def test_two_entries_for_one_page_are_named_and_a_shared_home_page_is_not(

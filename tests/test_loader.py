@@ -49,6 +49,22 @@ def test_unknown_source_and_missing_paragraph(content: Path) -> None:
     assert f"{section}: seed 'seed002' needs a paragraph" in found
 
 
+def test_a_glossary_term_cites_known_sources_with_their_paragraphs(content: Path) -> None:
+    edit(
+        content / "glossary.toml",
+        'topic = "semipalatinsk"',
+        'cite = ["nowhere", "seed002", "unga-64-35"]\ntopic = "semipalatinsk"',
+    )
+    assert [p for p in problems(content) if "term[" in p] == [
+        "glossary.toml: term[ctbt].cite: unknown source 'nowhere'",
+        "glossary.toml: term[ctbt].cite: seed 'seed002' needs a paragraph",
+    ]
+    edit(content / "glossary.toml", '"nowhere", "seed002", ', '"seed002#10", ')
+    term = load_catalog(content, ui_root=DATA_DIR / "ui").term("ctbt")
+    assert term is not None
+    assert [str(c.source) for c in term.cite] == ["seed002", "unga-64-35"]
+
+
 def test_a_fact_without_citation_is_refused(content: Path) -> None:
     edit(content / "topics" / "b.toml", 'cite = ["seed002#12"]\n\n[[facts]]', "\n[[facts]]")
     edit(
