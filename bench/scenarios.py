@@ -25,15 +25,15 @@ from typing import Any
 from aiogram.types import Update
 
 from bench.floor import UNLIMITED, echo_world, import_probe, peak_rss_mb
-from bot.app import Services, create_services
+from bot.app.config import Settings
+from bot.app.container import Services, create_services
+from bot.app.runner import emit_startup
 from bot.clock import FakeClock, SystemClock
-from bot.config import Settings
 from bot.offline.burst import Burst, play_burst
 from bot.offline.telegram import FakeTelegram, RateLimits
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
-from bot.ratelimit import Limits
-from bot.runner import emit_startup
+from bot.telegram.ratelimit import Limits
 from content.loader import load_catalog
 
 
@@ -373,7 +373,7 @@ async def scenario_startup() -> dict[str, Any]:
     return {
         "content_load_s": content_s,
         "startup_s": total_s,
-        "imports_s": (await import_probe("bot.runner"))["seconds"],
+        "imports_s": (await import_probe("bot.app.runner"))["seconds"],
         "peak_rss_mb": peak_rss_mb(),
     }
 

@@ -16,9 +16,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import views
-from bot.i18n import Translator
-from bot.services.library import Library
+from bot.library import views
+from bot.library.service import Library
+from bot.telegram.i18n import Translator
 from content.loader import load_catalog
 from content.models import LANGS, Lang
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.app import create_bot
-from bot.config import Settings
-from bot.deeplinks import (
+from bot.app.config import Settings
+from bot.app.demo import run_demo
+from bot.app.dispatcher import create_bot
+from bot.app.runner import run_polling, run_webhook
+from bot.library.deeplinks import (
     SUBSCRIBE_PAYLOAD,
     deep_link,
     qr_png,
@@ -23,9 +25,7 @@ from bot.deeplinks import (
     topic_payload,
     with_language,
 )
-from bot.demo import run_demo
-from bot.logs import configure_logging
-from bot.runner import run_polling, run_webhook
+from bot.telegram.middlewares.logs import configure_logging
 from content.guarantees import check_guarantees
 from content.loader import ContentError, load_catalog
 from content.models import LANGS

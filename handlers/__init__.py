@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import (
-    admin,
-    content,
-    errors,
-    fallback,
-    inline,
-    language,
-    membership,
-    quiz,
-    reminders,
-    search,
-    start,
-)
+from handlers import admin, errors, fallback, quiz, reminders, start
+from handlers.library import content, inline, search
+from handlers.profiles import language, membership
 
 
 def setup_routers() -> list[Router]:

@@ -8,9 +8,9 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import ErrorEvent
 
-from bot.errors import UserFacingError
-from bot.i18n import Html, Translator
-from bot.services.profiles import Profiles
+from bot.profiles.service import Profiles
+from bot.telegram.errors import UserFacingError
+from bot.telegram.i18n import Html, Translator
 
 log = logging.getLogger(__name__)
 

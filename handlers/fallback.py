@@ -15,8 +15,8 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import Magic
-from bot.i18n import Translator
+from bot.telegram.filters import Magic
+from bot.telegram.i18n import Translator
 
 log = logging.getLogger(__name__)
 

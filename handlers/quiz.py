@@ -6,15 +6,15 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, PollAnswer
 
-from bot import commands
-from bot.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
-from bot.i18n import Translator
-from bot.permissions import is_chat_admin
+from bot.profiles.types import Chat
 from bot.quiz import views
-from bot.replies import send, show
-from bot.services.quiz import QuizError, QuizService
+from bot.quiz.service import QuizError, QuizService
+from bot.telegram import commands
+from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
+from bot.telegram.i18n import Translator
+from bot.telegram.permissions import is_chat_admin
+from bot.telegram.replies import send, show
 from content.loader import Catalog
-from storage.chats import Chat
 
 # Lobby settings only the game's starter or an administrator may change.
 STARTER_ACTIONS = {

@@ -6,16 +6,16 @@ from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot import commands
-from bot.callbacks import DatesCb, ReminderCb
-from bot.i18n import Translator
-from bot.numbers import parse_number
-from bot.permissions import is_chat_admin
+from bot.profiles.types import Chat
 from bot.reminders import views
-from bot.replies import send, show
-from bot.services.reminders import ReminderService
+from bot.reminders.service import ReminderService
+from bot.telegram import commands
+from bot.telegram.callbacks import DatesCb, ReminderCb
+from bot.telegram.i18n import Translator
+from bot.telegram.parsing import parse_number
+from bot.telegram.permissions import is_chat_admin
+from bot.telegram.replies import send, show
 from content.loader import Catalog
-from storage.chats import Chat
 
 DATES_DEFAULT = 5
 DATES_MAX = 20

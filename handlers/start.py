@@ -6,21 +6,21 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
-from bot import commands, views
-from bot.callbacks import MenuAction, MenuCb
-from bot.commands import Where
-from bot.deeplinks import parse_payload
-from bot.i18n import Translator
-from bot.replies import send, show
-from bot.services.library import Library
-from bot.services.profiles import Profiles
-from bot.services.quiz import QuizService
-from bot.services.reminders import ReminderService
+from bot.library import views
+from bot.library.deeplinks import parse_payload
+from bot.library.service import Library
+from bot.profiles.service import Profiles
+from bot.profiles.types import Chat, User
+from bot.quiz.service import QuizService
+from bot.reminders.service import ReminderService
+from bot.telegram import commands
+from bot.telegram.callbacks import MenuAction, MenuCb
+from bot.telegram.commands import Where
+from bot.telegram.i18n import Translator
+from bot.telegram.replies import send, show
 from content.loader import Catalog
 from handlers.quiz import open_quiz
 from handlers.reminders import subscribe_chat
-from storage.chats import Chat
-from storage.users import User
 
 
 def _where(message: Message) -> Where:

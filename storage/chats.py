@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot.profiles.types import Chat
 from content.models import LANGS, Lang
 from storage.db import transaction
 
@@ -31,17 +31,6 @@ MIGRATE_CHAT_STATEMENTS: list[str] = [
     "UPDATE OR IGNORE deliveries SET chat_id = :new WHERE chat_id = :old",
     "DELETE FROM deliveries WHERE chat_id = :old",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Chat:
-    id: int
-    type: str
-    title: str | None
-    language: Lang | None
-    timezone: str | None
-    active: bool
-    quiz_private_answers: bool = False
 
 
 def _chat(row: aiosqlite.Row) -> Chat:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from bot.profiles.types import User
 from content.models import LANGS, Lang
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: int
-    language: Lang | None  # chosen with /language; None until then
-    telegram_language: str | None
 
 
 def _user(row: aiosqlite.Row) -> User:

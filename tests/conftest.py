@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, create_services
+from bot.app.config import Settings
+from bot.app.container import Services, create_services
 from bot.clock import FakeClock
-from bot.config import Settings
 from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World

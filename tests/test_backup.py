@@ -20,14 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, create_bot, create_services
+from bot.app.config import Settings
+from bot.app.container import Services, create_services
+from bot.app.dispatcher import create_bot
+from bot.app.runner import emit_startup
 from bot.clock import FakeClock
-from bot.config import Settings
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram, RateLimits
 from bot.offline.wiring import offline_world
-from bot.runner import emit_startup
-from bot.services.reminders import BATCH
+from bot.reminders.service import BATCH
 from content.loader import Catalog
 from storage.db import StorageError, backup_database
 

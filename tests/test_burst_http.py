@@ -13,12 +13,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from bot.app import create_services
-from bot.config import Settings
+from bot.app.config import Settings
+from bot.app.container import create_services
 from bot.offline.burst import Burst, BurstOutcome, play_burst
 from bot.offline.telegram import FakeTelegram, RateLimits
 from bot.offline.virtual_clock import VirtualClock
-from bot.ratelimit import Limits
+from bot.telegram.ratelimit import Limits
 from content.loader import Catalog
 from tests.conftest import START
 

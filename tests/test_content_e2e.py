@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
+from bot.app.container import Services
 from bot.offline.telegram import Request
 from bot.offline.world import World
 
@@ -54,7 +54,7 @@ async def test_start_with_an_invalid_payload_greets_normally(world: World) -> No
 
 
 async def test_help_lists_every_menu_command(world: World) -> None:
-    from bot.commands import Where, commands_for
+    from bot.telegram.commands import Where, commands_for
 
     alice = world.user("Alice", "en")
     await alice.send("/help")
@@ -87,7 +87,7 @@ async def test_topic_navigation_edits_one_message(world: World) -> None:
 async def test_pressing_the_current_page_again_is_quiet(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.views.TIMELINE_PAGE", 2)
+    monkeypatch.setattr("bot.library.views.TIMELINE_PAGE", 2)
     alice = world.user("Alice", "en")
     await alice.send("/timeline")
     await alice.tap("▶")
@@ -344,7 +344,7 @@ async def test_a_flooding_user_is_told_once_and_others_are_served(
     world: World, services: Services
 ) -> None:
     from bot.clock import FakeClock
-    from bot.ratelimit import Limits
+    from bot.telegram.ratelimit import Limits
 
     # The outgoing 1 msg/s pacing moves the fake clock on every reply; lift it so the eight
     # messages arrive within one second, as a real flood does.

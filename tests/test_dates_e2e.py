@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import Services
+from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.world import Actor, World
 from bot.reminders.almanac import anniversaries_in

@@ -1,4 +1,4 @@
-"""Deep link payloads, t.me URLs and the QR codes printed on posters (bot.deeplinks)."""
+"""Deep link payloads, t.me URLs and the QR codes printed on posters (bot.library.deeplinks)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.__main__ import qr as qr_command
-from bot.deeplinks import (
+from bot.library.deeplinks import (
     PAYLOAD_PATTERN,
     SUBSCRIBE_PAYLOAD,
     Payload,

@@ -20,12 +20,12 @@ import pytest
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 
-from bot.app import Services
+from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram, Request, StoredMessage
 from bot.offline.world import Actor, World
-from bot.ratelimit import MAX_RETRY_AFTER_ATTEMPTS
+from bot.telegram.ratelimit import MAX_RETRY_AFTER_ATTEMPTS
 
 GENERIC = "Sorry, something went wrong"
 EVE = datetime(2026, 8, 28, 20, 0, tzinfo=UTC)  # the evening before 29 August

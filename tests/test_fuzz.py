@@ -39,13 +39,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Services, create_services
+from bot.app.config import Settings
+from bot.app.container import Services, create_services
 from bot.clock import FakeClock
-from bot.config import Settings
-from bot.i18n import Translator
 from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import GROUP_ANONYMOUS_BOT, Actor, World
+from bot.telegram.i18n import Translator
 from content.loader import DATA_DIR, Catalog, load_catalog
 from content.models import LANGS
 

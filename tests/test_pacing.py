@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.pacing import SECOND, Lane, Limits, Pacer
+from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
 
 PRIVATE_CHATS = (1, 2, 3, 4)
 GROUPS = (-1, -2)

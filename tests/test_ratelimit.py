@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import Services
+from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.world import World
-from bot.pacing import Lane
-from bot.ratelimit import Limits, RateLimiter, bulk_sends
+from bot.telegram.pacing import Lane
+from bot.telegram.ratelimit import Limits, RateLimiter, bulk_sends
 from tests.conftest import START
 
 SPACING = timedelta(seconds=1 / 25)

@@ -9,12 +9,12 @@ import struct
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Services
-from bot.commands import Where, commands_for
-from bot.logs import configure_logging
+from bot.app.container import Services
+from bot.app.runner import emit_startup
+from bot.app.webhook import create_web_app
 from bot.offline.world import World
-from bot.runner import emit_startup
-from bot.webhook import create_web_app
+from bot.telegram.commands import Where, commands_for
+from bot.telegram.middlewares.logs import configure_logging
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -207,7 +207,7 @@ async def test_logs_name_the_update_and_never_the_token(
         logging.getLogger().handlers.clear()
     err = capsys.readouterr().err
     assert token not in err and token.split(":")[1] not in err
-    assert '"kind": "message"' in err and "handlers.content.cmd_fact" in err
+    assert '"kind": "message"' in err and "handlers.library.content.cmd_fact" in err
     assert "<token>" in err
 
 

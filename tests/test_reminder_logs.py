@@ -10,19 +10,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import Services
+from bot.app.container import Services
+from bot.app.inflight import InFlight
+from bot.app.scheduler import create_scheduler
 from bot.clock import FakeClock
-from bot.inflight import InFlight
-from bot.logs import configure_logging
 from bot.offline.world import World
-from bot.scheduler import create_scheduler
+from bot.telegram.middlewares.logs import configure_logging
 
 EVE = datetime(2026, 8, 28, 20, 0, tzinfo=UTC)
 NINE_ALMATY = datetime(2026, 8, 29, 4, 0, 30, tzinfo=UTC)
 
 
 def lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.services.reminders"]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.reminders.service"]
 
 
 async def test_quiet_runs_log_nothing_and_busy_runs_one_line_each(

@@ -45,15 +45,15 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from bot import lifecycle
-from bot.app import Services, create_services
-from bot.callbacks import ReminderCb
+from bot.app import lifecycle
+from bot.app.config import Settings
+from bot.app.container import Services, create_services
+from bot.app.runner import emit_shutdown, emit_startup
 from bot.clock import FakeClock
-from bot.config import Settings
 from bot.offline.telegram import FakeTelegram, SimulatedCrash
 from bot.offline.wiring import offline_world
 from bot.offline.world import Actor, World
-from bot.runner import emit_shutdown, emit_startup
+from bot.telegram.callbacks import ReminderCb
 from content.loader import DATA_DIR, load_catalog
 from content.models import CalendarEvent
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from bot.app import Services, create_services
+from bot.app.config import Settings
+from bot.app.container import Services, create_services
+from bot.app.runner import emit_startup
 from bot.clock import FakeClock
-from bot.config import Settings
 from bot.offline.telegram import FakeTelegram, SimulatedCrash
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
-from bot.runner import emit_startup
 from content.loader import Catalog
 
 # 28 August 2026, 20:00 UTC: the evening before the 35th anniversary of the closure.

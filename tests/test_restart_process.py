@@ -19,10 +19,10 @@ from typing import Any
 
 from test_shutdown import BotProcess, assert_no_errors, bot_process
 
+from bot.app.runner import TEST_CLOCK_START
 from bot.clock import SystemClock
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram
-from bot.runner import TEST_CLOCK_START
 
 TIMEOUT = 60
 ADMIN = {"id": 6001, "is_bot": False, "first_name": "Aigerim", "language_code": "en"}

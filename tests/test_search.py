@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.search import (
+from bot.library.search import (
     SNIPPET_LEAD,
     SNIPPET_MAX,
     Document,
@@ -15,8 +15,8 @@ from bot.search import (
     snippet_window,
     terms,
 )
-from bot.search_lang import stem
-from bot.services.library import Library
+from bot.library.search_lang import stem
+from bot.library.service import Library
 from content.loader import Catalog
 
 DOCS = [

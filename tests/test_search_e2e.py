@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bench.search_eval import load_questions, score
+from bot.library.service import Library
 from bot.offline.world import World
-from bot.services.library import Library
 from content.loader import Catalog
 from content.models import as_lang
 

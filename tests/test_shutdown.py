@@ -22,14 +22,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot import lifecycle
-from bot.app import Services, create_bot
+from bot.app import lifecycle
+from bot.app.config import Settings
+from bot.app.container import Services
+from bot.app.dispatcher import create_bot
+from bot.app.scheduler import create_scheduler
 from bot.clock import FakeClock, SystemClock
-from bot.config import Settings
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram, RateLimits
-from bot.scheduler import create_scheduler
-from bot.services.reminders import BATCH
+from bot.reminders.service import BATCH
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30  # overall, per test: a bug fails the test instead of hanging it

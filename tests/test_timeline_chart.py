@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from bot.timeline_chart import (
+from bot.library.timeline_chart import (
     LABEL_PAD,
     MARGIN_X,
     WIDTH_PX,

@@ -11,11 +11,19 @@ from aiogram.types import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.callbacks import FactCb, GlossaryCb, LanguageCb, MenuAction, MenuCb, TimelineCb, TopicCb
-from bot.config import Settings
-from bot.filters import CommandNamed
-from bot.i18n import Html, Translator, plural_form, resolve_language
+from bot.app.config import Settings
 from bot.offline.telegram_html import HtmlParseError, parse_html
+from bot.telegram.callbacks import (
+    FactCb,
+    GlossaryCb,
+    LanguageCb,
+    MenuAction,
+    MenuCb,
+    TimelineCb,
+    TopicCb,
+)
+from bot.telegram.filters import CommandNamed
+from bot.telegram.i18n import Html, Translator, plural_form, resolve_language
 from content.loader import Catalog
 
 

@@ -20,7 +20,8 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
-from bot.app import Services, create_bot, create_dispatcher
+from bot.app.container import Services
+from bot.app.dispatcher import create_bot, create_dispatcher
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram
 from bot.offline.virtual_clock import VirtualClock

@@ -7,7 +7,8 @@ uses the World without the bot's modules).
 
 from __future__ import annotations
 
-from bot.app import Services, create_bot, create_dispatcher
+from bot.app.container import Services
+from bot.app.dispatcher import create_bot, create_dispatcher
 from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram
 from bot.offline.world import World

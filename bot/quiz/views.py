@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
-from bot.i18n import Html, Translator, quote
 from bot.quiz.engine import Standing, UserStats
-from bot.views import Screen, button, columns, fit, keyboard
+from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
+from bot.telegram.i18n import Html, Translator, quote
+from bot.telegram.ui import Screen, button, columns, fit, keyboard
 from content.loader import Catalog
 from content.models import Question
 

@@ -7,11 +7,12 @@ from datetime import date
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.callbacks import DatesCb, ReminderCb, TopicCb
-from bot.i18n import Html, Translator, quote
+from bot.library.views import sources_line
 from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
-from bot.views import (
+from bot.telegram.callbacks import DatesCb, ReminderCb, TopicCb
+from bot.telegram.i18n import Html, Translator, quote
+from bot.telegram.ui import (
     BABEL_LOCALES,
     Screen,
     button,
@@ -20,7 +21,6 @@ from bot.views import (
     fit,
     keyboard,
     long_date,
-    sources_line,
 )
 from content.loader import Catalog
 from content.models import CalendarEvent, Lang

@@ -1,0 +1,1 @@
+"""The composition root: configuration, the services container, the dispatcher, runners."""

@@ -1,0 +1,81 @@
+"""The services container, built once here and handed out piece by piece (never whole)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiosqlite
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app.config import Settings
+from bot.app.inflight import InFlight
+from bot.clock import Clock
+from bot.library.pictures import TimelinePictures
+from bot.library.service import Library
+from bot.profiles.service import Profiles
+from bot.quiz.service import QuizService
+from bot.reminders.service import ReminderService
+from bot.telegram.ratelimit import RateLimiter
+from content.loader import Catalog, load_catalog
+from storage.chats import ChatRepository
+from storage.db import open_database
+from storage.quiz import QuizRepository
+from storage.reminders import ReminderRepository
+from storage.users import UserRepository
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: aiosqlite.Connection
+    catalog: Catalog
+    library: Library
+    profiles: Profiles
+    limiter: RateLimiter
+    quiz: QuizService
+    reminders: ReminderService
+    pictures: TimelinePictures
+    # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
+    run_scheduler: bool = True
+    scheduler: AsyncIOScheduler | None = None
+    # What a graceful shutdown waits for before the database closes.
+    inflight: InFlight = field(default_factory=InFlight)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def create_services(
+    settings: Settings,
+    clock: Clock,
+    *,
+    catalog: Catalog | None = None,
+    database_path: Path | str | None = None,
+    rng: random.Random | None = None,
+) -> Services:
+    """Load content (validated), open and migrate the database, wire the services."""
+    catalog = catalog or load_catalog()
+    db = await open_database(database_path or settings.database_path)
+    chats = ChatRepository(db, clock.now)
+    users = UserRepository(db, clock.now)
+    limiter = RateLimiter(clock)
+    profiles = Profiles(chats, users, settings.bot_default_language)
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        catalog=catalog,
+        library=Library(catalog, rng),
+        profiles=profiles,
+        limiter=limiter,
+        quiz=QuizService(
+            QuizRepository(db, clock.now), catalog, clock, limiter, settings.bot_timezone, rng
+        ),
+        reminders=ReminderService(
+            ReminderRepository(db, clock.now), catalog, profiles, clock, settings.bot_timezone
+        ),
+        pictures=TimelinePictures(catalog),
+    )

@@ -1,0 +1,164 @@
+"""``python -m bot demo``: chat with the real bot in a terminal, with no token and no network.
+
+The real dispatcher, storage and content run against the offline Telegram. Bot messages are
+printed as text; inline buttons and poll options are numbered: type ``#2`` to press button 2
+(or vote for option 2 in the last poll). ``:help`` lists the demo's own commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import sys
+from typing import TextIO
+
+from bot.app.config import Settings
+from bot.app.container import create_services
+from bot.app.runner import emit_shutdown, emit_startup
+from bot.clock import SystemClock
+from bot.offline.telegram import FakeTelegram, StoredMessage
+from bot.offline.wiring import offline_world
+from bot.offline.world import Actor, World
+from bot.telegram.parsing import parse_number
+
+DEMO_HELP = """Demo commands:
+  any text          send it to the bot (e.g. /start, /topics, полигон)
+  #N                press button N of the last message (or vote for option N of the last poll)
+  :group            talk in a group chat where you are the admin (Bob is a member)
+  :private          back to your private chat with the bot
+  :as bob           speak as Bob (:as me to switch back)
+  :lang ru|en|kk    your Telegram app language (before you pick one with /language)
+  :help             this help
+  :quit             leave the demo"""
+
+
+class Demo:
+    def __init__(self, world: World, out: TextIO) -> None:
+        self.world = world
+        self.out = out
+        self.me = world.user("You", "en")
+        self.bob = world.user("Bob", "ru")
+        self.group = world.group("Demo group", {self.me: "creator", self.bob: "member"})
+        self.speaker: Actor = self.me
+        self.chat = self.me.private
+        self._seen: dict[tuple[int, int], str] = {}
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def render(self, message: StoredMessage) -> str:
+        lines: list[str] = []
+        if message.text is not None:
+            lines.append(message.text)
+        if message.poll_id is not None:
+            poll = self.world.telegram.polls[message.poll_id]
+            state = "closed" if poll.closed or self.world.telegram.poll_expired(poll) else "open"
+            lines.append(f"📊 {poll.question}  [{poll.type}, {state}]")
+            lines += [f"   #{i + 1} {option}" for i, option in enumerate(poll.options)]
+        if message.document is not None:
+            name, data = message.document
+            lines.append(f"📎 document {name} ({len(data)} bytes)")
+        if message.photo is not None:
+            lines.append(f"🖼 photo ({len(message.photo)} bytes)")
+        if message.caption:
+            lines.append(message.caption)
+        buttons = message.buttons()
+        if buttons:
+            lines.append("  ".join(f"[#{i + 1} {b['text']}]" for i, b in enumerate(buttons)))
+        return "\n".join(lines)
+
+    def show_new(self) -> None:
+        for message in self.world.messages(self.chat):
+            key = (message.chat_id, message.message_id)
+            rendered = self.render(message)
+            if self._seen.get(key) == rendered:
+                continue
+            marker = "✏️ (edited)" if key in self._seen else "🤖"
+            self._seen[key] = rendered
+            self.print(f"{marker} {rendered}\n")
+        for request in self.world.telegram.requests[-5:]:
+            if request.method == "answerCallbackQuery" and request.params.get("text"):
+                self.print(f"💬 {request.params['text']}\n")
+                request.params["text"] = ""  # shown once
+
+    async def press(self, number: int) -> None:
+        messages = self.world.messages(self.chat)
+        for message in reversed(messages):
+            if message.poll_id is not None and not message.buttons():
+                poll = self.world.telegram.polls[message.poll_id]
+                if not 1 <= number <= len(poll.options) or self.speaker.id in poll.answers:
+                    self.print("(no such option, or you have voted in this poll)")
+                    return
+                # Telegram shows a quiz's verdict and explanation right after the vote.
+                right = (
+                    poll.correct_option_ids is not None and number - 1 in poll.correct_option_ids
+                )
+                self.print(f"{'✅' if right else '❌'} {poll.explanation or ''}\n")
+                await self.speaker.answer_poll(message, number - 1)
+                return
+            buttons = message.buttons()
+            if buttons:
+                if not 1 <= number <= len(buttons):
+                    self.print(f"(no button #{number} here)")
+                    return
+                await self.speaker.press(message, buttons[number - 1]["callback_data"])
+                return
+        self.print("(no buttons to press)")
+
+    async def handle(self, line: str) -> bool:
+        line = line.strip()
+        if not line:
+            return True
+        if line == ":quit":
+            return False
+        if line == ":help":
+            self.print(DEMO_HELP)
+        elif line == ":group":
+            self.chat = self.group
+            self.print("(now in «Demo group»; you are its admin)")
+        elif line == ":private":
+            self.chat, self.speaker = self.me.private, self.me
+            self.print("(now in your private chat)")
+        elif line.startswith(":as "):
+            self.speaker = self.bob if line.endswith("bob") else self.me
+            if self.chat["type"] == "private":
+                self.chat = self.speaker.private
+        elif line.startswith(":lang "):
+            self.speaker.user["language_code"] = line.split()[1]
+        elif line.startswith("#") and (number := parse_number(line[1:], 1, 999)) is not None:
+            await self.press(number)
+        else:
+            await self.speaker.send(line, chat=self.chat)
+        self.show_new()
+        return True
+
+
+async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    settings = Settings()
+    clock = SystemClock()
+    telegram = FakeTelegram(clock)
+    services = await create_services(settings, clock, database_path=":memory:")
+    world = offline_world(telegram, services)
+    await emit_startup(world.dispatcher, world.bot)
+    demo = Demo(world, out)
+    demo.print("nwfz-bot offline demo: no token, no network. Type /start, or :help.\n")
+    try:
+        while True:
+            if stdin.isatty():
+                out.write("you> ")
+                out.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            if not stdin.isatty():
+                demo.print(f"you> {line.rstrip()}")
+            if not await demo.handle(html.unescape(line)):
+                break
+    finally:
+        await emit_shutdown(world.dispatcher, world.bot)
+        await services.close()
+    if telegram.violations:
+        demo.print(f"Telegram limit violations: {telegram.violations}")
+        return 1
+    return 0

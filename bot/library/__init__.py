@@ -1,0 +1,1 @@
+"""Curated content: search, the Library, content screens, the timeline picture, deep links."""

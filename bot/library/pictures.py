@@ -1,0 +1,53 @@
+"""The timeline picture: rendered once per language and content, then reused.
+
+Rendering takes a few hundred milliseconds (and importing matplotlib about a second), so it
+runs in a worker thread on first use, never at start-up, and the result is cached by a hash of
+what it shows. After the first upload, Telegram's file_id is reused instead of the bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from content.loader import Catalog
+from content.models import CalendarEvent, Lang
+
+
+class TimelinePictures:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._png: dict[str, bytes] = {}
+        self._file_ids: dict[str, str] = {}
+        self._lock = asyncio.Lock()
+
+    def events(self) -> list[CalendarEvent]:
+        return [event for event in self.catalog.calendar if event.key]
+
+    def key(self, lang: Lang, title: str) -> str:
+        digest = hashlib.sha256(title.encode())
+        for event in self.events():
+            digest.update(
+                f"{event.id}|{event.year}-{event.month}-{event.day}|{event.text.get(lang)}".encode()
+            )
+        return f"{lang}:{digest.hexdigest()[:16]}"
+
+    async def png(self, lang: Lang, title: str) -> bytes:
+        key = self.key(lang, title)
+        async with self._lock:  # one render at a time; the second caller gets the cached one
+            if key not in self._png:
+                self._png[key] = await asyncio.to_thread(_render, self.events(), lang, title)
+        return self._png[key]
+
+    def file_id(self, lang: Lang, title: str) -> str | None:
+        return self._file_ids.get(self.key(lang, title))
+
+    def remember(self, lang: Lang, title: str, file_id: str) -> None:
+        self._file_ids[self.key(lang, title)] = file_id
+
+
+def _render(events: list[CalendarEvent], lang: Lang, title: str) -> bytes:
+    # Imported here: matplotlib takes about a second to import, which start-up should not pay.
+    from bot.library.timeline_chart import render_timeline  # noqa: PLC0415
+
+    return render_timeline(events, lang, title)

@@ -1,0 +1,1 @@
+"""Chats and users: languages, the profile middleware, the language screen."""

@@ -1,0 +1,406 @@
+"""Anniversary reminders: subscriptions, planning into the delivery table, and sending.
+
+SQLite is the source of truth; the scheduler only calls ``plan_due`` (every minute) and
+``drain`` (every few seconds), and start-up calls ``resume`` before the first update.
+
+Planning never lets a moment fall through. The watermark (``planned_until``) says up to when
+everything has been planned; each run plans from it to a little ahead of now, so the time
+between two runs, and the time the bot was down, is always planned. Start-up plans before
+polling begins (a reminder due in the first minute is queued when the first sending run
+starts, right after start-up); the first ever start (or the first subscription) creates the
+watermark. Settings apply from the moment they change: before a subscription, a change or an
+unsubscribe, a watermark that is behind is caught up with the settings in force until then,
+and a delivery that already fell due keeps the selection it was planned with.
+
+Delivery policy:
+- A delivery is claimed (``sending``) right before its message is sent and marked right after.
+- After downtime, deliveries due within ``CATCH_UP`` (6 h) are still sent; older ones are
+  recorded as ``missed`` and never sent days late. The planner keeps a watermark, so even the
+  time the bot was down is planned (and those deliveries are recorded, sent or missed).
+- 429: the request middleware waits ``retry_after`` and retries. 403 (blocked, kicked) and
+  400 "chat not found": the chat is marked inactive, the delivery ``failed``, later ones are
+  skipped. 400 with ``migrate_to_chat_id``: the chat id is rewritten everywhere and the message
+  is resent to the new id. 5xx and connection errors: retried with backoff, ``MAX_ATTEMPTS``
+  in all, then ``failed``.
+- Unknown outcome. A request timeout means the request left and Telegram most likely
+  delivered it: the delivery is recorded ``unknown`` and not resent (a doubled reminder is the
+  worse failure there). A restart finds deliveries still ``sending``, whose request may not have
+  left at all: they are sent again (``recover_in_flight``); a duplicate is possible only if the
+  process died between Telegram's answer and the next database write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from icalendar import Calendar, Event, vRecur
+
+from bot.clock import Clock
+from bot.profiles.service import Profiles
+from bot.reminders import views
+from bot.reminders.almanac import anniversaries_in
+from bot.reminders.planner import (
+    LEADS,
+    Planned,
+    Selection,
+    Settings,
+    events_on,
+    next_occurrence,
+    plan_groups,
+)
+from bot.telegram.errors import UserFacingError
+from bot.telegram.i18n import Translator
+from bot.telegram.parsing import parse_number
+from bot.telegram.ratelimit import bulk_sends
+from content.loader import Catalog
+from content.models import CalendarEvent, Lang
+from storage.reminders import (
+    FAILED,
+    MISSED,
+    PENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Delivery,
+    ReminderRepository,
+    SubscriptionRow,
+)
+
+log = logging.getLogger(__name__)
+
+CATCH_UP = timedelta(hours=6)
+PLAN_AHEAD = timedelta(minutes=10)
+BATCH = 200
+CONCURRENCY = 25  # requests in flight at once; the rate limiter sets the actual pace
+MAX_ATTEMPTS = 4
+BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
+ZONES = frozenset(available_timezones())
+# How the outcomes of a sending run are named in its log line.
+OUTCOME_NAMES = {
+    SENT: "sent", PENDING: "retried", FAILED: "failed", MISSED: "missed", SKIPPED: "skipped",
+    UNKNOWN: "unknown",
+}  # fmt: skip
+
+
+class ReminderError(UserFacingError):
+    """A reminder setting that cannot be applied."""
+
+
+class ReminderService:
+    def __init__(
+        self,
+        repo: ReminderRepository,
+        catalog: Catalog,
+        profiles: Profiles,
+        clock: Clock,
+        default_timezone: str,
+    ) -> None:
+        self.repo = repo
+        self.catalog = catalog
+        self.profiles = profiles
+        self.clock = clock
+        self.default_timezone = default_timezone
+        self._stopping = False
+        # Planning runs and settings changes take turns: a run that read the old settings must
+        # not insert them after a change dropped them. One process owns the database (one
+        # aiosqlite connection), so a lock in memory is enough here.
+        self._planning = asyncio.Lock()
+
+    def timezone_of(self, subscription: SubscriptionRow | None, chat_timezone: str | None) -> str:
+        if subscription is not None and subscription.timezone:
+            return subscription.timezone
+        return chat_timezone or self.default_timezone
+
+    # ---- settings -----------------------------------------------------------------------------
+
+    async def subscribe(self, chat_id: int) -> SubscriptionRow:
+        async with self._settings_change():
+            await self.repo.subscribe(chat_id)
+            return await self._replan(chat_id)
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        async with self._settings_change():
+            return await self.repo.unsubscribe(chat_id, self.clock.now())
+
+    async def settings(self, chat_id: int) -> SubscriptionRow:
+        found = await self.repo.get(chat_id)
+        if found is None:
+            raise ReminderError("reminders.not_subscribed")
+        return found
+
+    async def change(self, chat_id: int, setting: str, value: str) -> SubscriptionRow:
+        async with self._settings_change():
+            await self._change(chat_id, setting, value)
+            return await self._replan(chat_id)
+
+    async def _change(self, chat_id: int, setting: str, value: str) -> None:
+        current = await self.settings(chat_id)
+        if setting == "scope" and value in {"key", "all"}:
+            await self.repo.update(chat_id, scope=value)
+        elif setting == "topic" and value in self.catalog.topics:
+            topics = set(current.topics) ^ {value}
+            await self.repo.update(chat_id, scope="topics" if topics else "key", topics=topics)
+        elif setting == "lead" and (lead := parse_number(value, 0, max(LEADS))) in LEADS:
+            leads = set(current.leads) ^ {lead}
+            if not leads:
+                raise ReminderError("reminders.need_a_lead")
+            await self.repo.update(chat_id, leads=leads)
+        elif setting == "hour" and (hour := parse_number(value, 0, 23)) is not None:
+            await self.repo.update(chat_id, send_hour=hour)
+        elif setting == "tz":
+            await self.set_timezone(chat_id, value)
+        else:
+            raise ReminderError("errors.button_expired")
+
+    async def set_timezone(self, chat_id: int, name: str) -> None:
+        name = name.strip()
+        if name not in ZONES:
+            raise ReminderError("reminders.bad_timezone")
+        await self.profiles.set_timezone(chat_id, name)
+
+    @asynccontextmanager
+    async def _settings_change(self) -> AsyncIterator[None]:
+        """Around a subscription, a change or an unsubscribe. Whatever fell due before it is
+        planned with the settings in force then: a watermark that is behind (no planning run
+        yet, or a stalled scheduler) is caught up first; the first subscription ever creates
+        it. No planning run interleaves."""
+        async with self._planning:
+            watermark = await self.repo.watermark()
+            if watermark is None or watermark < self.clock.now():
+                await self._plan_due()
+            yield
+
+    async def _replan(self, chat_id: int) -> SubscriptionRow:
+        """Re-plan one chat's deliveries from now to the watermark after its settings changed;
+        later ones are the planning runs' work."""
+        now = self.clock.now()
+        await self.repo.drop_pending(chat_id, now)
+        subscription = await self.settings(chat_id)
+        until = await self.repo.watermark()
+        if until is not None and until > now and subscription.active:
+            group = [(self._settings(subscription), [chat_id])]
+            await self.repo.insert_planned(self._planned(group, now, until, now))
+        return subscription
+
+    def _settings(self, row: SubscriptionRow) -> Settings:
+        return Settings(
+            timezone=self.timezone_of(row, None),
+            send_hour=row.send_hour,
+            leads=row.leads,
+            selection=Selection(row.scope, row.topics),
+        )
+
+    # ---- planning -----------------------------------------------------------------------------
+
+    async def resume(self) -> None:
+        """Start-up, before the first update: deliveries left ``sending`` go back to the queue
+        and everything due since the watermark (the downtime too) is planned, so a reminder
+        due in the first minute is queued when the first sending run starts."""
+        recovered = await self.repo.recover_in_flight()
+        if recovered:
+            log.warning(
+                "%s reminder(s) were being sent when the bot stopped: sending again", recovered
+            )
+        await self.plan_due()
+
+    async def plan_due(self) -> int:
+        """Plan every delivery due between the watermark and a little ahead of now; with no
+        watermark yet (the first start), from now. Returns how many rows were inserted."""
+        async with self._planning:
+            return await self._plan_due()
+
+    async def _plan_due(self) -> int:
+        now = self.clock.now()
+        start = await self.repo.watermark() or now
+        end = now + PLAN_AHEAD
+        if start >= end:
+            return 0
+        groups = [(self._settings(row), chats) for row, chats in await self.repo.active_groups()]
+        inserted = await self.repo.insert_planned(self._planned(groups, start, end, now))
+        await self.repo.set_watermark(end)
+        if inserted.total():
+            log.info(
+                "reminders planned: %s pending, %s missed (due %s to %s)",
+                inserted[PENDING], inserted[MISSED], start.isoformat(timespec="seconds"),
+                end.isoformat(timespec="seconds"),
+            )  # fmt: skip
+        return inserted.total()
+
+    def _planned(
+        self,
+        groups: Iterable[tuple[Settings, Sequence[int]]],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+    ) -> Iterator[tuple[Planned, Selection, str]]:
+        """Deliveries due in ``[start, end)`` with the selection each is about and its first
+        status: due more than ``CATCH_UP`` before ``now`` is already missed."""
+        for settings, chat_ids in groups:
+            for item in plan_groups(self.catalog.calendar, [(settings, chat_ids)], start, end):
+                status = MISSED if item.due_at < now - CATCH_UP else PENDING
+                yield item, settings.selection, status
+
+    # ---- sending ------------------------------------------------------------------------------
+
+    async def drain(self, bot: Bot) -> int:
+        """Send everything that is due, in batches, until ``stop_after_batch``; returns how many
+        deliveries were handled. A run that handled any logs one line with the outcomes."""
+        handled = 0
+        outcomes: Counter[str] = Counter()
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def deliver(delivery: Delivery) -> None:
+            async with limit:
+                try:
+                    outcomes[await self._deliver(bot, delivery)] += 1
+                except Exception as error:  # a bug with one chat must not stop the others
+                    log.exception("reminder %s failed", delivery.key)
+                    await self.repo.mark(delivery, FAILED, error=repr(error)[:200])
+                    outcomes[FAILED] += 1
+
+        while not self._stopping:
+            batch = await self.repo.claim_due(self.clock.now(), BATCH)
+            if not batch:
+                break
+            async with asyncio.TaskGroup() as group:
+                with bulk_sends():  # reminders take the slots that replies to people leave
+                    for delivery in batch:
+                        group.create_task(deliver(delivery))
+            handled += len(batch)
+        if handled:
+            log.info(
+                "reminders handled: %s (%s)",
+                handled,
+                ", ".join(f"{OUTCOME_NAMES[status]} {n}" for status, n in outcomes.items()),
+            )
+        return handled
+
+    def stop_after_batch(self) -> None:
+        """Shutdown: the batch already claimed is sent, nothing more is claimed (a claimed
+        delivery left unsent would be sent again at the next start: a possible duplicate)."""
+        self._stopping = True
+
+    async def _deliver(self, bot: Bot, delivery: Delivery) -> str:
+        """Send one delivery; returns the status it was marked with."""
+        now = self.clock.now()
+        if delivery.due_at < now - CATCH_UP:
+            return await self._mark(delivery, MISSED, "older than the catch-up window")
+        chat = await self.profiles.chats.get(delivery.chat_id)
+        if chat is not None and not chat.active:
+            return await self._mark(delivery, SKIPPED, "the chat is inactive")
+        selection = delivery.selection
+        if selection is None:  # planned before rows kept their selection
+            subscription = await self.repo.get(delivery.chat_id)
+            if subscription is None:
+                return await self._mark(delivery, SKIPPED, "unsubscribed")
+            selection = Selection(subscription.scope, subscription.topics)
+        events = events_on(self.catalog.calendar, delivery.occurrence, selection)
+        if not events:
+            return await self._mark(delivery, SKIPPED, "no events match the selection")
+        lang = await self.profiles.chat_language(chat) if chat else self.profiles.default
+        screen = views.reminder(
+            self.catalog,
+            Translator(self.catalog.ui, lang),
+            events,
+            delivery.occurrence,
+            delivery.lead,
+        )
+        return await self._send(bot, delivery, delivery.chat_id, screen)
+
+    async def _mark(self, delivery: Delivery, status: str, error: str | None = None) -> str:
+        await self.repo.mark(delivery, status, error=error)
+        return status
+
+    async def _send(self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen) -> str:
+        try:
+            await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
+        except TelegramMigrateToChat as error:
+            await self.profiles.migrate(chat_id, error.migrate_to_chat_id)
+            moved = Delivery(
+                error.migrate_to_chat_id, delivery.day, delivery.occurrence, delivery.lead,
+                delivery.due_at, delivery.attempts, delivery.selection,
+            )  # fmt: skip
+            return await self._send(bot, moved, error.migrate_to_chat_id, screen)
+        except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as error:
+            if isinstance(error, TelegramBadRequest) and "chat not found" not in error.message:
+                log.error("reminder to %s rejected: %s", chat_id, error.message)
+                return await self._mark(delivery, FAILED, error.message)
+            return await self._unreachable(delivery, chat_id, error.message)
+        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
+            if isinstance(error, TelegramNetworkError) and "timeout" in error.message.lower():
+                # The request left; Telegram has most likely delivered it. Not resent.
+                return await self._mark(delivery, UNKNOWN, error.message)
+            return await self._retry_later(delivery, error.message)
+        return await self._mark(delivery, SENT)
+
+    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> str:
+        log.info("chat %s unreachable (%s): deactivated", chat_id, reason)
+        await self.profiles.set_active(chat_id, False)
+        return await self._mark(delivery, FAILED, reason)
+
+    async def _retry_later(self, delivery: Delivery, reason: str) -> str:
+        if delivery.attempts >= MAX_ATTEMPTS:
+            return await self._mark(delivery, FAILED, reason)
+        wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+        await self.repo.mark(delivery, PENDING, error=reason, retry_at=self.clock.now() + wait)
+        return PENDING
+
+    # ---- what users read ----------------------------------------------------------------------
+
+    def upcoming(self, timezone: str, count: int) -> list[tuple[date, CalendarEvent]]:
+        today = self.clock.now().astimezone(ZoneInfo(timezone)).date()
+        dated = [(next_occurrence(event, today), event) for event in self.catalog.calendar]
+        dated.sort(key=lambda pair: (pair[0], pair[1].year))
+        return dated[:count]
+
+    def anniversaries(
+        self, year: int, month: int | None = None
+    ) -> list[tuple[date, CalendarEvent]]:
+        """The key dates of ``year``, or every date of one ``month`` of it (a month is short
+        enough to list them all)."""
+        selection = Selection("all" if month else "key")
+        return anniversaries_in(self.catalog.calendar, selection, year, month)
+
+    def today(self, timezone: str) -> date:
+        return self.clock.now().astimezone(ZoneInfo(timezone)).date()
+
+    def ics(self, lang: Lang) -> bytes:
+        """All calendar events as yearly all-day events (RFC 5545), in ``lang``."""
+        calendar = Calendar()
+        calendar.add("prodid", "-//nwfz-bot//anniversaries//EN")
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", Translator(self.catalog.ui, lang).plain("reminders.ics_name"))
+        stamp = self.clock.now()
+        for item in self.catalog.calendar:
+            event = Event()
+            event.add("uid", f"{item.id}@nwfz-bot")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", date(item.year, item.month, item.day))
+            event.add("dtend", date(item.year, item.month, item.day) + timedelta(days=1))
+            rule: dict[str, object] = {"freq": "yearly"}
+            if (item.month, item.day) == (2, 29):
+                # In common years the anniversary is kept on 28 February (see the planner).
+                rule.update(bymonth=2, bymonthday=-1)
+            event.add("rrule", vRecur(rule))
+            event.add("summary", item.text.get(lang))
+            event.add("description", self.catalog.cite_labels(item.cite, lang))
+            event.add("transp", "TRANSPARENT")
+            calendar.add_component(event)
+        result: bytes = calendar.to_ical()
+        return result

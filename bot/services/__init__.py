@@ -1,1 +1,0 @@
-"""Services: the side-effecting shell around the pure cores (storage, clock, randomness)."""

@@ -1,0 +1,226 @@
+"""Outgoing traffic within Telegram's limits, for every request the bot makes.
+
+A session middleware queues each message-producing call (sends and edits both count) and lets
+it go when ``bot.telegram.pacing.Pacer`` says so: evenly spaced overall, a sliding window per chat,
+replies before bulk, chats in turns. A request counts the moment it leaves. A 429 pauses its
+chat (or, in a flood, everything) for ``retry_after``, and the request queues again first in
+its chat. Waiting uses the injected clock, so tests never sleep in real time.
+
+Sends made inside ``bulk_sends()`` (the reminder fan-out) take only the slots replies to people
+leave. Features that can skip a message (a lobby's player list) ask ``has_room`` first and
+leave the budget to the messages that matter.
+
+No background task: the first waiting request leads the queue (sleeps until the next departure
+and releases whoever is due), and when its own turn comes it hands the lead to another waiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from bot.clock import Clock
+from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+__all__ = [
+    "COUNTED_METHODS",
+    "MAX_RETRY_AFTER_ATTEMPTS",
+    "Limits",
+    "RateLimitMiddleware",
+    "RateLimiter",
+    "bulk_sends",
+]
+
+log = logging.getLogger(__name__)
+
+COUNTED_METHODS = {
+    "sendMessage", "sendPoll", "sendDocument", "sendPhoto", "editMessageText",
+    "editMessageReplyMarkup", "editMessageCaption", "stopPoll",
+}  # fmt: skip
+MAX_RETRY_AFTER_ATTEMPTS = 5
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+_lane: ContextVar[Lane] = ContextVar("send_lane", default=Lane.REPLY)
+
+
+@contextmanager
+def bulk_sends() -> Iterator[None]:
+    """Sends made inside, and in tasks started inside, are bulk: they leave only when no reply
+    to a person is waiting."""
+    token = _lane.set(Lane.BULK)
+    try:
+        yield
+    finally:
+        _lane.reset(token)
+
+
+class _Ticket:
+    """One request waiting for its turn."""
+
+    __slots__ = ("chat_id", "granted", "lane", "wake")
+
+    def __init__(self, chat_id: int, lane: Lane) -> None:
+        self.chat_id = chat_id
+        self.lane = lane
+        self.granted = False
+        # Resolved to make the waiter look again: its turn came, or the queue needs a leader.
+        self.wake: asyncio.Future[None] | None = None
+
+
+class RateLimiter:
+    def __init__(self, clock: Clock, limits: Limits | None = None) -> None:
+        self.clock = clock
+        self.pacer: Pacer[_Ticket] = Pacer(limits)
+        self._leader: _Ticket | None = None
+        self._leader_wakes_at: int | None = None
+        self._poke: asyncio.Future[None] | None = None
+
+    @property
+    def limits(self) -> Limits:
+        return self.pacer.limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        self.pacer.limits = limits
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for their turn."""
+        return len(self.pacer)
+
+    def _now(self) -> int:
+        return (self.clock.now() - EPOCH) // MICROSECOND
+
+    def has_room(self, chat_id: int, keep: int = 0) -> bool:
+        """True when ``keep`` more messages would still fit this chat's window after one more."""
+        return self.pacer.has_room(chat_id, self._now(), keep)
+
+    def throttled(self, chat_id: int, retry_after_s: float) -> None:
+        self.pacer.throttled(chat_id, retry_after_s, self._now())
+
+    async def acquire(self, chat_id: int, *, retry: bool = False) -> None:
+        """Wait for this request's turn; it counts as sent when this returns. A ``retry`` goes
+        before the chat's other waiting requests, keeping their order."""
+        ticket = _Ticket(chat_id, _lane.get())
+        self.pacer.push(ticket, chat_id, ticket.lane, first=retry)
+        try:
+            while not ticket.granted:
+                if self._leader is None:
+                    await self._lead(ticket)
+                else:
+                    self._poke_if_sooner(chat_id)
+                    ticket.wake = asyncio.get_running_loop().create_future()
+                    await ticket.wake
+        except BaseException:  # cancelled (shutdown): its place goes to the others
+            if not ticket.granted:
+                self.pacer.discard(ticket, chat_id, ticket.lane)
+            if self._leader is None:
+                self._wake_a_waiter()
+            raise
+
+    async def _lead(self, mine: _Ticket) -> None:
+        self._leader = mine
+        try:
+            while not mine.granted:
+                now = self._now()
+                due = self.pacer.pop_due(now)
+                if due is not None:
+                    self._grant(due)
+                    continue
+                at = self.pacer.next_departure(now)
+                assert at is not None, "the leader's own request is queued"
+                await self._sleep_until(at, now)
+        finally:
+            self._leader = None
+            self._wake_a_waiter()
+
+    def _grant(self, ticket: _Ticket) -> None:
+        ticket.granted = True
+        if ticket.wake is not None and not ticket.wake.done():
+            ticket.wake.set_result(None)
+
+    async def _sleep_until(self, at: int, now: int) -> None:
+        """Sleep until ``at``, or until a newcomer that may leave sooner pokes the leader."""
+        # Requests made at this same instant queue first: one of them may leave sooner. (A
+        # fake clock jumps as soon as anyone sleeps, so this is where they must be seen.)
+        await asyncio.sleep(0)
+        if self.pacer.next_departure(self._now()) != at:
+            return
+        self._leader_wakes_at = at
+        self._poke = poke = asyncio.get_running_loop().create_future()
+        sleeper = asyncio.ensure_future(self.clock.sleep((at - now) / SECOND))
+        try:
+            await asyncio.wait((sleeper, poke), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            self._poke = None
+            self._leader_wakes_at = None
+
+    def _poke_if_sooner(self, chat_id: int) -> None:
+        poke, wakes_at = self._poke, self._leader_wakes_at
+        if poke is None or poke.done() or wakes_at is None:
+            return
+        if self.pacer.earliest(chat_id, self._now()) < wakes_at:
+            poke.set_result(None)
+
+    def _wake_a_waiter(self) -> None:
+        """Without a leader, one waiter must take the lead, or the queue would stall."""
+        ticket = self.pacer.first()
+        if ticket is not None and ticket.wake is not None and not ticket.wake.done():
+            ticket.wake.set_result(None)
+
+
+class RateLimitMiddleware(BaseRequestMiddleware):
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = _chat_id(method)
+        counted = chat_id if method.__api_method__ in COUNTED_METHODS else None
+        for attempt in range(1, MAX_RETRY_AFTER_ATTEMPTS + 1):
+            if counted is not None:
+                await self.limiter.acquire(counted, retry=attempt > 1)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt == MAX_RETRY_AFTER_ATTEMPTS:
+                    raise
+                # 429 means the request was not carried out: waiting and retrying is safe.
+                log.warning(
+                    "429 on %s to %s: waiting %s s",
+                    method.__api_method__,
+                    chat_id,
+                    error.retry_after,
+                )
+                if counted is not None:
+                    self.limiter.throttled(counted, error.retry_after)
+                else:
+                    await self.limiter.clock.sleep(error.retry_after)
+        raise AssertionError("unreachable")
+
+
+def _chat_id(method: TelegramMethod[Any]) -> int | None:
+    chat_id = getattr(method, "chat_id", None)
+    return chat_id if isinstance(chat_id, int) else None

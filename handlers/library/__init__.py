@@ -1,0 +1,1 @@
+"""Content, search and inline-mode handlers."""

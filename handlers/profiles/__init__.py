@@ -1,0 +1,1 @@
+"""Language choice and chat membership handlers."""
