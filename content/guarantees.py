@@ -283,24 +283,31 @@ class _NumberCheck:
 
 
 # Present-tense claims that can stop being true: who chairs or holds an office now, how many
-# states have ratified or joined, what has not (yet) entered into force, what is coming up,
-# sanctions. An item that says one of these must carry as_of and review_by.
+# states have ratified or joined and who has not, what has not (yet) entered into force, what is
+# coming up, sanctions, "today" and "the latest available information", records ("the closest
+# ever", "the largest"). An item that says one of these must carry as_of and review_by. "Today"
+# right after a bracket is a place's new name ("Semipalatinsk (today Semey)"), not a claim.
 TIME_SENSITIVE: dict[Lang, re.Pattern[str]] = {
     "ru": re.compile(
         r"председательств\w* (?:в \d{4}|на \d{4})|председательствует|в настоящее время|"
-        r"до сих пор|не вступил\w* в силу|ещё не|еще не|пока не|"
-        r"санкци|предстоящ|в этом году|ныне действующ",
+        r"до сих пор|не вступил\w* в силу|ещё не|еще не|пока не|не ратифицировал|"
+        r"санкци|предстоящ|в этом году|ныне действующ|по последним (?:доступным )?(?:данным|"
+        r"сведениям)|(?<!\()\b(?:сегодня|на сегодняшний день)\b|крупнейш|за всю историю|"
+        r"является единственн",
         re.IGNORECASE,
     ),
     "en": re.compile(
         r"\bchair(?:s|ing|manship)? (?:in|for) \d{4}|\bholds the chair|\bcurrently\b|"
-        r"\bhas not (?:yet )?entered into force|\bnot yet\b|"
-        r"\bsanctions?\b|\bupcoming\b|\bthis year\b",
+        r"\bhas not (?:yet )?entered into force|\bnot yet\b|\bha(?:s|ve) not (?:yet )?"
+        r"(?:ratified|signed|joined)\b|\bsanctions?\b|\bupcoming\b|\bthis year\b|"
+        r"\blatest available\b|(?<!\()\b(?:today|nowadays|at present)\b|\bever\b|"
+        r"\bis (?:now |still )?the (?:only|largest|biggest)\b",
         re.IGNORECASE,
     ),
     "kk": re.compile(
         r"төрағалық\w* (?:атқарады|етеді)|қазіргі уақытта|әлі күнге|күшіне енген жоқ|"
-        r"әлі\b|санкци|алдағы|биыл",
+        r"әлі\b|санкци|алдағы|биыл|соңғы қолжетімді|ратификацияламаған|(?<!\()\bбүгінде\b|"
+        r"тарихтағы ең",
         re.IGNORECASE,
     ),
 }

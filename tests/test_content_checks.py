@@ -15,6 +15,7 @@ from bot.offline.world import World
 from bot.telegram.ui import long_date
 from content.guarantees import (
     SEEDS_DIR,
+    TIME_SENSITIVE,
     Exemption,
     SeedLibrary,
     check_guarantees,
@@ -218,6 +219,30 @@ def test_an_undated_time_sensitive_statement_fails(content: Path) -> None:
     edit(content / "topics" / "a.toml", "468", "468 (not yet in force; ещё не; әлі)")
     found = problems_of(fixture_catalog(content))
     assert any("time-sensitive" in p and "no as_of/review_by" in p for p in found)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "time_sensitive"),
+    [
+        ("en", "Five regional zones exist today.", True),
+        ("en", "Signed in Semipalatinsk (today Semey) in 2006.", False),
+        ("en", "By the latest available information the USA has not ratified it.", True),
+        ("en", "The nuclear-weapon states have not joined the TPNW.", True),
+        ("en", "The clock stood at 85 seconds, the closest ever.", True),
+        ("en", "Kazakhstan is the only state that ...", True),
+        ("en", "Kazakhstan was the only state that ...", False),
+        ("ru", "По последним доступным данным США протокол не ратифицировали.", True),
+        ("ru", "Подписан в Семипалатинске (сегодня Семей).", False),
+        ("ru", "Сегодня действуют пять зон.", True),
+        ("kk", "Соңғы қолжетімді деректер бойынша АҚШ ратификацияламаған.", True),
+        ("kk", "Бүгінде бес аймақ бар.", True),
+        ("kk", "Шартқа 2006 жылы қол қойылды.", False),
+    ],
+)
+def test_present_status_claims_read_as_time_sensitive(
+    lang: Lang, text: str, time_sensitive: bool
+) -> None:
+    assert (TIME_SENSITIVE[lang].search(text) is not None) == time_sensitive
 
 
 def test_a_source_without_kazakh_is_named(content: Path) -> None:
