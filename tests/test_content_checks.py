@@ -373,6 +373,62 @@ async def test_a_time_sensitive_section_shows_as_of(
     assert "🗓" not in (world.last(reader.private).text or "")
 
 
+@pytest.mark.parametrize(
+    ("lang", "query", "sources", "as_of"),
+    [
+        (
+            "ru",
+            "Протокол о негативных гарантиях",
+            "Источники: Протокол к ЦАЗСЯО; Посольство Казахстана, 2022",
+            "По состоянию на 1 августа 2022",
+        ),
+        (
+            "en",
+            "Protocol on negative security",
+            "Sources: CANWFZ Protocol; Kazakhstan's embassy, 2022",
+            "As of 1 August 2022",
+        ),
+        (
+            "kk",
+            "кепілдіктері туралы хаттама",
+            "Дереккөздер: ОАЯҚАА туралы шартқа хаттама; Қазақстан елшілігі, 2022",
+            "Дерек күні: 2022 ж. 1 тамыз",
+        ),
+    ],
+)
+async def test_a_glossary_term_shows_its_sources_and_as_of(
+    world: World, catalog: Catalog, lang: Lang, query: str, sources: str, as_of: str
+) -> None:
+    term = catalog.term("nsa-protocol")
+    assert term is not None and term.as_of == date(2022, 8, 1)
+    reader = world.user("Reader", lang)
+    await reader.send(f"/glossary {query}")
+    reply = " ".join((world.last(reader.private).text or "").split())
+    assert term.note is not None and term.note.get(lang) in reply
+    assert sources in reply and as_of in reply
+    # a term that states no figure cites nothing and shows no source line
+    kurchatov = catalog.term("kurchatov")
+    assert kurchatov is not None and not kurchatov.cite
+    await reader.send(f"/glossary {kurchatov.name.get(lang)}")
+    assert "📄" not in (world.last(reader.private).text or "")
+
+
+async def test_every_glossary_page_with_its_source_lines_is_sent(
+    world: World, catalog: Catalog
+) -> None:
+    # the offline Telegram refuses a message over 4096 characters, as Telegram does
+    reader = world.user("Reader", "kk")
+    await reader.send("/glossary")
+    shown = 0
+    while True:
+        text = world.last(reader.private).text or ""
+        shown += text.count("📄")
+        if "▶" not in [button["text"] for button in world.last(reader.private).buttons()]:
+            break
+        await reader.tap("▶")
+    assert shown == sum(1 for term in catalog.glossary if term.cite)
+
+
 def test_a_dated_quiz_explanation_says_as_of_within_the_poll_limit(catalog: Catalog) -> None:
     question = catalog.questions["ctbt-03"]
     assert question.as_of is not None

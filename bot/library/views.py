@@ -12,7 +12,7 @@ from datetime import date
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.library.search import Document, Hit
+from bot.library.types import Document, Hit
 from bot.telegram.callbacks import (
     FactCb,
     GlossaryCb,
@@ -191,7 +191,8 @@ def _pager(
     return keyboard(row)
 
 
-def _term_block(term: GlossaryTerm, lang: Lang) -> str:
+def _term_block(catalog: Catalog, term: GlossaryTerm, t: Translator) -> str:
+    lang = t.lang
     name = quote(term.name.get(lang))
     head = f"<b>{quote(term.abbr.get(lang))}</b> — {name}" if term.abbr else f"<b>{name}</b>"
     others = [
@@ -201,6 +202,8 @@ def _term_block(term: GlossaryTerm, lang: Lang) -> str:
         if code != lang and term.name.has(code)
     ]
     note = f"\n{quote(term.note.get(lang))}" if term.note else ""
+    if term.cite:
+        note += f"\n{sources_line(catalog, term.cite, t)}{as_of_line(term, t)}"
     return f"{head}{note}\n<i>{'; '.join(others)}</i>"
 
 
@@ -210,14 +213,16 @@ def glossary_screen(catalog: Catalog, t: Translator, page: int) -> Screen:
     page = min(max(page, 0), pages - 1)
     chunk = terms[page * GLOSSARY_PAGE : (page + 1) * GLOSSARY_PAGE]
     lines: list[str] = [t("glossary.header", page=page + 1, pages=pages)]
-    lines += [_term_block(term, t.lang) for term in chunk] or [t("glossary.empty")]
+    lines += [_term_block(catalog, term, t) for term in chunk] or [t("glossary.empty")]
     return Screen(Html("\n\n".join(lines)), _pager(page, pages, lambda p: GlossaryCb(page=p)))
 
 
-def glossary_lookup_screen(t: Translator, query: str, terms: list[GlossaryTerm]) -> Screen:
+def glossary_lookup_screen(
+    catalog: Catalog, t: Translator, query: str, terms: list[GlossaryTerm]
+) -> Screen:
     if not terms:
         return Screen(t("glossary.not_found", query=query))
-    blocks = [_term_block(term, t.lang) for term in terms]
+    blocks = [_term_block(catalog, term, t) for term in terms]
     return Screen(fit(Html("\n\n".join(blocks))))
 
 

@@ -118,7 +118,10 @@ def setup() -> Router:
             await message.answer(t("glossary.too_long", limit=GLOSSARY_QUERY_MAX))
             return
         await send(
-            message, views.glossary_lookup_screen(t, query, library.glossary(query, t.lang))
+            message,
+            views.glossary_lookup_screen(
+                library.catalog, t, query, library.glossary(query, t.lang)
+            ),
         )
 
     @router.callback_query(MenuCb.filter(F.action == MenuAction.GLOSSARY))
