@@ -8,7 +8,8 @@ from aiogram.types import CallbackQuery, Message, PollAnswer
 
 from bot.profiles.types import Chat
 from bot.quiz import views
-from bot.quiz.service import QuizError, QuizService
+from bot.quiz.rounds import QuizError
+from bot.quiz.service import QuizService
 from bot.telegram import commands
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
 from bot.telegram.i18n import Translator

@@ -11,113 +11,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.quiz.engine import Progress, Standing
+from bot.quiz.types import Answer, AnswerOutcome, Asked, Progress, Round, Standing
 from storage.cache import Lru
 from storage.db import in_one_step
+from storage.quiz_rows import _asked, _progress, _round
 
 OPEN_STATUSES = ("lobby", "running", "paused")
-
-
-@dataclass(frozen=True, slots=True)
-class Round:
-    id: int
-    chat_id: int
-    kind: str  # "private" | "group"
-    mode: str  # "poll" | "buttons" (a group's private answering mode)
-    status: str  # lobby | running | paused | finished | cancelled
-    starter_id: int | None
-    lang: str
-    topic: str
-    difficulty: int
-    size: int
-    open_period: int
-    question_ids: list[str]
-    current: int  # position of the question asked last; -1 before the first
-    silent_streak: int
-    counts: bool  # whether answers go to the chat's leaderboard
-    lobby_message_id: int | None
-    deadline: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    poll_id: str
-    round_id: int
-    chat_id: int
-    message_id: int
-    position: int
-    question_id: str
-    correct: list[int]
-    sent_at: datetime
-    closes_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerOutcome:
-    """After a counted answer: how many play the round, and how many answered this question."""
-
-    players: int
-    answers: int
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    user_id: int
-    question_id: str
-    right: bool
-    elapsed_ms: int
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _round(row: aiosqlite.Row) -> Round:
-    created = _time(row["created_at"])
-    assert created is not None
-    return Round(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        kind=row["kind"],
-        mode=row["mode"],
-        status=row["status"],
-        starter_id=row["starter_id"],
-        lang=row["lang"],
-        topic=row["topic"],
-        difficulty=row["difficulty"],
-        size=row["size"],
-        open_period=row["open_period"],
-        question_ids=json.loads(row["question_ids"]),
-        current=row["current"],
-        silent_streak=row["silent_streak"],
-        counts=bool(row["counts"]),
-        lobby_message_id=row["lobby_message_id"],
-        deadline=_time(row["deadline"]),
-        created_at=created,
-    )
-
-
-def _asked(row: aiosqlite.Row) -> Asked:
-    sent = _time(row["sent_at"])
-    assert sent is not None
-    return Asked(
-        poll_id=row["poll_id"],
-        round_id=row["round_id"],
-        chat_id=row["chat_id"],
-        message_id=row["message_id"],
-        position=row["position"],
-        question_id=row["question_id"],
-        correct=json.loads(row["correct"]),
-        sent_at=sent,
-        closes_at=_time(row["closes_at"]),
-    )
 
 
 ROUND_COLUMNS = {
@@ -425,13 +329,6 @@ class QuizRepository:
         )
         return [Standing(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
-    async def _progress_row(self, user_id: int, question_id: str) -> Progress | None:
-        row = await self._one(
-            "SELECT * FROM quiz_progress WHERE user_id = ? AND question_id = ?",
-            (user_id, question_id),
-        )
-        return _progress(row) if row else None
-
     async def progress(self, user_id: int) -> dict[str, Progress]:
         rows = await self._all("SELECT * FROM quiz_progress WHERE user_id = ?", (user_id,))
         return {row["question_id"]: _progress(row) for row in rows}
@@ -446,17 +343,3 @@ class QuizRepository:
             (user_id,),
         )
         return [row[0] for row in rows]
-
-
-def _progress(row: aiosqlite.Row) -> Progress:
-    due, last = _time(row["due_at"]), _time(row["last_at"])
-    assert due is not None
-    assert last is not None
-    return Progress(
-        question_id=row["question_id"],
-        box=row["box"],
-        due_at=due,
-        seen=row["seen"],
-        correct=row["correct"],
-        last_at=last,
-    )

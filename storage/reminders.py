@@ -12,45 +12,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.reminders.planner import Planned, Selection
+from bot.reminders.types import Delivery, Planned, Selection, SubscriptionRow
 from storage.db import transaction
 
 PENDING, SENDING, SENT, MISSED, FAILED, SKIPPED, UNKNOWN = (
     "pending", "sending", "sent", "missed", "failed", "skipped", "unknown",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionRow:
-    chat_id: int
-    scope: str
-    topics: frozenset[str]
-    leads: tuple[int, ...]
-    send_hour: int
-    timezone: str | None  # the chat's; None = the bot's default
-    active: bool  # the chat is reachable
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    chat_id: int
-    day: str
-    occurrence: date
-    lead: int
-    due_at: datetime
-    attempts: int
-    # None for rows planned before the column existed: they follow the subscription.
-    selection: Selection | None = None
-
-    @property
-    def key(self) -> tuple[int, str, str, int]:
-        return (self.chat_id, self.day, self.occurrence.isoformat(), self.lead)
 
 
 def selection_text(selection: Selection) -> str:

@@ -19,7 +19,7 @@ from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.world import Actor, World
 from bot.reminders.almanac import anniversaries_in
-from bot.reminders.planner import Selection
+from bot.reminders.types import Selection
 from content.loader import Catalog, load_catalog
 from content.models import CalendarEvent
 

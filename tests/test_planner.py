@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.reminders.planner import (
-    Selection,
-    Subscription,
-    events_on,
-    next_occurrence,
-    occurrence_in,
-    plan,
-)
+from bot.reminders.planner import Subscription, events_on, next_occurrence, occurrence_in, plan
+from bot.reminders.types import Selection
 from content.loader import Catalog
 from content.models import CalendarEvent
 

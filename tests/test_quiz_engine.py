@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from bot.quiz.engine import (
     BOX_INTERVALS,
-    Standing,
     after_answer,
     answer_positions,
     is_right,
@@ -18,6 +17,7 @@ from bot.quiz.engine import (
     rank,
     shuffle_for_send,
 )
+from bot.quiz.types import Standing
 from content.loader import Catalog, load_catalog
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -6,17 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.library.search import (
-    SNIPPET_LEAD,
-    SNIPPET_MAX,
-    Document,
-    SearchIndex,
-    sentences,
-    snippet_window,
-    terms,
-)
+from bot.library.search import SearchIndex
 from bot.library.search_lang import stem
 from bot.library.service import Library
+from bot.library.text import SNIPPET_LEAD, SNIPPET_MAX, sentences, snippet_window, terms
+from bot.library.types import Document
 from content.loader import Catalog
 
 DOCS = [

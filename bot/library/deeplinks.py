@@ -27,8 +27,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import segno
-
 from content.models import LANGS, Lang
 
 PAYLOAD_MAX = 64
@@ -174,6 +172,9 @@ def _qr(url: str, kind: Literal["png", "svg"], scale: int) -> bytes:
         raise ValueError("nothing to encode")
     if scale < 1:
         raise ValueError(f"scale must be at least 1, not {scale}")
+    # Imported on first use: only the qr command draws codes; serving never needs segno.
+    import segno  # noqa: PLC0415
+
     code = segno.make(url, error=QR_ERROR, boost_error=False, micro=False)
     out = io.BytesIO()
     code.save(out, kind=kind, scale=scale, border=QR_BORDER, dark=_QR_DARK, light=_QR_LIGHT)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
-from bot.library.search import Hit, SearchIndex, build_indexes, normalise, words
+from bot.library.search import SearchIndex, build_indexes
+from bot.library.text import normalise, words
+from bot.library.types import Hit
 from content.loader import Catalog
 from content.models import LANGS, Fact, GlossaryTerm, Lang, Topic
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.quiz.types import Progress, Standing
 from content.models import Lang, Question
 
 BOX_INTERVALS: dict[int, timedelta] = {
@@ -29,18 +30,6 @@ BOX_INTERVALS: dict[int, timedelta] = {
 MAX_BOX = 5
 # At most this share of a round is review; the rest is new material.
 REVIEW_SHARE = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """What one user has done with one question."""
-
-    question_id: str
-    box: int
-    due_at: datetime
-    seen: int
-    correct: int
-    last_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +132,6 @@ def shuffle_for_send(
 
 def is_right(chosen: Iterable[int], correct: Iterable[int]) -> bool:
     return set(chosen) == set(correct)
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    user_id: int
-    name: str
-    points: int
-    time_ms: int
-    answered: int
 
 
 @dataclass(frozen=True, slots=True)

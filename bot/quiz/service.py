@@ -2,88 +2,49 @@
 
 SQLite holds every round's state; ``tick()`` is called by the scheduler (every second in
 production, by hand with a fake clock in tests) and moves on every round whose question
-deadline has passed, so a restart resumes where the database says the game is. A round moves
-from one question to the next only through ``_claim_next`` (a compare-and-set on the round's
-position), so a last answer and the timer racing each other cannot send a question twice.
+deadline has passed, so a restart resumes where the database says the game is. How a question
+is asked, answered and closed is in ``rounds.py``.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup, InputPollOption
+from aiogram.exceptions import TelegramForbiddenError
 
-from bot.clock import Clock
 from bot.quiz import views
 from bot.quiz.engine import (
-    Standing,
     UserStats,
-    after_answer,
-    answer_positions,
-    is_right,
     matching,
     most_missed,
     pick_questions,
-    rank,
-    shuffle_for_send,
 )
-from bot.telegram.errors import UserFacingError
-from bot.telegram.i18n import Html, Translator, quote
-from bot.telegram.ratelimit import RateLimiter
-from bot.telegram.ui import shorten
-from content.loader import Catalog
-from content.models import Lang, Question, as_lang
-from storage.quiz import Asked, QuizRepository, Round
+from bot.quiz.rounds import (
+    AUTO_START,
+    DEFAULT_OPEN_PERIOD,
+    LOBBY_RESERVE,
+    LOBBY_TIMEOUT,
+    OPEN_PERIODS,
+    PAUSE_TIMEOUT,
+    REVIEW_SIZE,
+    ROUND_SIZE,
+    SIZES,
+    QuizError,
+    QuizRounds,
+)
+from bot.quiz.types import Round, Standing
+from content.models import Lang, Question
 
 log = logging.getLogger(__name__)
 
-ROUND_SIZE = 10
-SIZES = (5, 10, 15, 20)
-OPEN_PERIODS = (10, 20, 30, 45, 60)
-DEFAULT_OPEN_PERIOD = 20
-# Answers can arrive a moment after the poll closes on Telegram's side; keep the question
-# open this much longer before moving on.
-GRACE = timedelta(seconds=2)
-AUTO_START = timedelta(seconds=30)
-SILENT_QUESTIONS_BEFORE_PAUSE = 2
-LOBBY_TIMEOUT = timedelta(minutes=15)
-PAUSE_TIMEOUT = timedelta(hours=2)
-REVIEW_SIZE = 3
-ALERT_MAX = 200
-# Lobby edits are optional: keep this many messages of the group's minute for the game.
-LOBBY_RESERVE = 6
 
-
-class QuizError(UserFacingError):
-    """A quiz action that cannot happen now."""
-
-
-class QuizService:
-    def __init__(
-        self,
-        repo: QuizRepository,
-        catalog: Catalog,
-        clock: Clock,
-        limiter: RateLimiter,
-        timezone: str,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.repo = repo
-        self.catalog = catalog
-        self.clock = clock
-        self.limiter = limiter
-        self.zone = ZoneInfo(timezone)
-        self.rng = rng or random.Random()
-
-    def _t(self, lang: str) -> Translator:
-        return Translator(self.catalog.ui, as_lang(lang))
+class QuizService(QuizRounds):
+    """Private practice, group lobbies and games, the timer and the statistics, on top of
+    the question flow of ``QuizRounds``."""
 
     # ---- private practice ---------------------------------------------------------------------
 
@@ -141,171 +102,7 @@ class QuizService:
 
     # ---- asking -------------------------------------------------------------------------------
 
-    async def _claim_next(self, round_: Round, expected: int) -> int | None:
-        """Move the round from question ``expected`` to the next one; None if someone else did."""
-        position = expected + 1
-        deadline = None
-        if round_.kind == "group":
-            deadline = self.clock.now() + timedelta(seconds=round_.open_period) + GRACE
-        claimed = await self.repo.update_round(
-            round_.id, expect_status="running", expect_current=expected, current=position,
-            deadline=deadline, silent_streak=round_.silent_streak,
-        )  # fmt: skip
-        return position if claimed else None
-
-    async def _ask_next(self, bot: Bot, round_: Round, expected: int) -> None:
-        if expected + 1 >= len(round_.question_ids):
-            await self._finish(bot, round_)
-            return
-        position = await self._claim_next(round_, expected)
-        if position is None:
-            return
-        await self._close_buttons(bot, round_, expected)
-        await self._send_question(bot, round_, position)
-
-    async def _close_buttons(self, bot: Bot, round_: Round, position: int) -> None:
-        """In private answering mode, replace a finished question's buttons with its count."""
-        if round_.mode != "buttons" or position < 0:
-            return
-        asked = await self.repo.asked_at(round_.id, position)
-        if asked is None or not self.limiter.has_room(round_.chat_id, keep=2):
-            return  # the buttons stay; a late press is told the question is closed
-        answered = await self.repo.answer_count(asked.poll_id)
-        text = self._t(round_.lang)("quiz.time_up", count=answered)
-        await self._edit(bot, round_.chat_id, asked.message_id, text)
-
-    async def _send_question(self, bot: Bot, round_: Round, position: int) -> None:
-        question = self.catalog.questions.get(round_.question_ids[position])
-        if question is None:  # removed from the content since the round began
-            await self._ask_next(bot, await self._reload(round_), position)
-            return
-        lang = as_lang(round_.lang)
-        targets = answer_positions(
-            len(round_.question_ids), len(question.options.ru), random.Random(round_.id)
-        )
-        spec = shuffle_for_send(
-            question,
-            lang,
-            self.catalog.poll_explanation(question, lang),
-            self.rng,
-            targets[position],
-        )
-        prefix = f"[{position + 1}/{len(round_.question_ids)}] "
-        if round_.mode == "buttons":
-            t = self._t(lang)
-            message = await bot.send_message(
-                round_.chat_id,
-                t(
-                    "quiz.button_question",
-                    prefix=prefix,
-                    question=spec.question,
-                    seconds=round_.open_period,
-                ),
-                reply_markup=views.answer_buttons(round_.id, position, spec.options),
-            )
-            poll_id = f"b{round_.id}:{position}"
-        else:
-            message = await bot.send_poll(
-                round_.chat_id,
-                question=quote(prefix + spec.question),
-                options=[InputPollOption(text=quote(option)) for option in spec.options],
-                type="quiz",
-                is_anonymous=False,
-                correct_option_ids=list(spec.correct),
-                explanation=quote(spec.explanation),
-                open_period=round_.open_period if round_.kind == "group" else None,
-            )
-            assert message.poll is not None
-            poll_id = message.poll.id
-        # The clock is read after sending: the rate limiter may have made the send wait, and
-        # Telegram starts the poll's open period when the poll arrives.
-        now = self.clock.now()
-        closes_at = None
-        if round_.kind == "group":
-            closes_at = now + timedelta(seconds=round_.open_period)
-            await self.repo.update_round(round_.id, deadline=closes_at + GRACE)
-        await self.repo.record_asked(
-            Asked(
-                poll_id=poll_id, round_id=round_.id, chat_id=round_.chat_id,
-                message_id=message.message_id, position=position,
-                question_id=question.id, correct=list(spec.correct), sent_at=now,
-                closes_at=closes_at,
-            )
-        )  # fmt: skip
-
-    async def _reload(self, round_: Round) -> Round:
-        found = await self.repo.get_round(round_.id)
-        assert found is not None
-        return found
-
     # ---- answers ------------------------------------------------------------------------------
-
-    async def on_poll_answer(
-        self, bot: Bot, poll_id: str, user_id: int, name: str, option_ids: list[int]
-    ) -> None:
-        """A vote in one of our quiz polls (unknown or finished polls are ignored)."""
-        asked = await self.repo.asked(poll_id)
-        if asked is None or not option_ids:
-            return
-        await self._answer(bot, asked, user_id, name, option_ids)
-
-    async def on_button_answer(
-        self, bot: Bot, round_id: int, position: int, option: int, user_id: int, name: str
-    ) -> str:
-        """A press in private answering mode: the private alert text to show the user."""
-        asked = await self.repo.asked(f"b{round_id}:{position}")
-        round_ = await self.repo.get_round(round_id)
-        if asked is None or round_ is None:
-            raise QuizError("errors.button_expired")
-        t = self._t(round_.lang)
-        if round_.status != "running" or (
-            asked.closes_at and self.clock.now() > asked.closes_at + GRACE
-        ):
-            raise QuizError("quiz.question_closed")
-        counted = await self._answer(bot, asked, user_id, name, [option], round_)
-        if counted is None:
-            raise QuizError("quiz.already_answered")
-        question = self.catalog.questions[asked.question_id]
-        lang = as_lang(round_.lang)
-        verdict = t.plain("quiz.alert_right" if counted else "quiz.alert_wrong")
-        alert = f"{verdict}\n{question.explanation.get(lang)}"
-        return shorten(alert, ALERT_MAX)
-
-    async def _answer(
-        self,
-        bot: Bot,
-        asked: Asked,
-        user_id: int,
-        name: str,
-        option_ids: list[int],
-        round_: Round | None = None,
-    ) -> bool | None:
-        """Record an answer once; returns whether it was right, or None if already counted."""
-        round_ = round_ or await self.repo.get_round(asked.round_id)
-        if round_ is None or round_.status not in {"running", "paused"}:
-            return None
-        now = self.clock.now()
-        if asked.closes_at is not None and now > asked.closes_at + GRACE:
-            return None
-        right = is_right(option_ids, asked.correct)
-        periods: tuple[str, ...] = ()
-        if round_.kind == "group" and round_.counts:
-            periods = ("all", now.astimezone(self.zone).strftime("%Y-%m"))
-        elapsed = max(0, int((now - asked.sent_at).total_seconds() * 1000))
-        outcome = await self.repo.record_answer(
-            asked, user_id=user_id, name=name, right=right, elapsed_ms=elapsed,
-            leaderboard_periods=periods,
-            progress=lambda previous: after_answer(previous, asked.question_id, right, now),
-            add_player=round_.kind == "group",
-        )  # fmt: skip
-        if outcome is None:
-            return None
-        # In private practice the next question follows every answer; in a group, once
-        # everyone in the game has answered (otherwise the timer moves on).
-        current = asked.position == round_.current and round_.status == "running"
-        if current and (round_.kind == "private" or outcome.answers >= outcome.players):
-            await self._ask_next(bot, round_, asked.position)
-        return right
 
     # ---- group games --------------------------------------------------------------------------
 
@@ -346,23 +143,6 @@ class QuizService:
             return  # the player list catches up with the next edit
         screen = views.lobby(self.catalog, self._t(round_.lang), await self._lobby_state(round_))
         await self._edit(bot, round_.chat_id, round_.lobby_message_id, screen.text, screen.markup)
-
-    async def _edit(
-        self,
-        bot: Bot,
-        chat_id: int,
-        message_id: int,
-        text: Html,
-        markup: InlineKeyboardMarkup | None = None,
-    ) -> None:
-        try:
-            await bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id,
-                reply_markup=markup,
-            )  # fmt: skip
-        except TelegramBadRequest as error:
-            if "not modified" not in error.message and "not found" not in error.message:
-                raise
 
     async def lobby_round(self, round_id: int) -> Round:
         round_ = await self.repo.get_round(round_id)
@@ -477,52 +257,6 @@ class QuizService:
             await self.repo.add_player(review.id, user_id, name)
         await self._ask_next(bot, review, expected=-1)
 
-    async def _finish(self, bot: Bot, round_: Round) -> None:
-        if not await self.repo.update_round(
-            round_.id, status="finished", deadline=None, expect_status=round_.status
-        ):
-            return
-        await self._close_buttons(bot, round_, round_.current)
-        t = self._t(round_.lang)
-        answers = await self.repo.round_answers(round_.id)
-        asked = min(round_.current + 1, len(round_.question_ids))
-        if round_.kind == "private":
-            right = sum(answer.right for answer in answers)
-            missed = [
-                self._missed(answer.question_id, round_.lang)
-                for answer in answers
-                if not answer.right and answer.question_id in self.catalog.questions
-            ]
-            screen = views.private_result(t, round_.id, right, len(answers), missed)
-        else:
-            totals: dict[int, tuple[int, int, int]] = {}
-            for answer in answers:
-                points, time_ms, count = totals.get(answer.user_id, (0, 0, 0))
-                totals[answer.user_id] = (
-                    points + answer.right,
-                    time_ms + answer.elapsed_ms,
-                    count + 1,
-                )
-            standings = rank(
-                Standing(user_id, name, *totals.get(user_id, (0, 0, 0)))
-                for user_id, name in await self.repo.players(round_.id)
-            )
-            has_missed = any(not answer.right for answer in answers) and round_.counts
-            screen = views.group_result(
-                t, round_.id, standings, round_.mode == "buttons", has_missed, asked
-            )
-        await bot.send_message(round_.chat_id, screen.text, reply_markup=screen.markup)
-
-    def _missed(self, question_id: str, lang: str) -> views.Missed:
-        question = self.catalog.questions[question_id]
-        code = as_lang(lang)
-        options = question.options.get(code)
-        return views.Missed(
-            question=question,
-            right_answers="; ".join(options[index] for index in question.correct),
-            explanation=question.explanation.get(code),
-        )
-
     # ---- the clock ----------------------------------------------------------------------------
 
     async def tick(self, bot: Bot) -> None:
@@ -550,32 +284,6 @@ class QuizService:
             await self.repo.update_round(round_.id, expect_status="lobby", status="cancelled")
         for round_ in await self.repo.stale_rounds("paused", now - PAUSE_TIMEOUT):
             await self._finish(bot, round_)
-
-    async def _on_timeout(self, bot: Bot, round_: Round) -> None:
-        asked = await self.repo.asked_at(round_.id, round_.current)
-        if asked is None:
-            # The question was claimed but never sent (a crash in between): send it now.
-            await self.repo.update_round(
-                round_.id,
-                deadline=self.clock.now() + timedelta(seconds=round_.open_period) + GRACE,
-            )
-            await self._send_question(bot, round_, round_.current)
-            return
-        answered = await self.repo.answer_count(asked.poll_id)
-        silent = 0 if answered else round_.silent_streak + 1
-        if silent >= SILENT_QUESTIONS_BEFORE_PAUSE and round_.current + 1 < len(
-            round_.question_ids
-        ):
-            if await self.repo.update_round(
-                round_.id, expect_status="running", expect_current=round_.current,
-                status="paused", silent_streak=silent, deadline=None,
-            ):  # fmt: skip
-                await self._close_buttons(bot, round_, round_.current)
-                screen = views.paused(self._t(round_.lang), round_.id)
-                await bot.send_message(round_.chat_id, screen.text, reply_markup=screen.markup)
-            return
-        await self.repo.update_round(round_.id, silent_streak=silent)
-        await self._ask_next(bot, await self._reload(round_), round_.current)
 
     # ---- leaderboards and stats ---------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.reminders.planner import Selection, occurrence_in
+from bot.reminders.planner import occurrence_in
+from bot.reminders.types import Selection
 from content.models import CalendarEvent
 
 # The years /dates can show: callback data outside them does not unpack (bot/callbacks.py), and

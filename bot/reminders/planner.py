@@ -20,22 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.reminders.types import Planned, Selection
 from content.models import CalendarEvent
 
 LEADS = (0, 1, 7)
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    scope: str  # "key" | "all" | "topics"
-    topics: frozenset[str] = frozenset()
-
-    def wants(self, event: CalendarEvent) -> bool:
-        if self.scope == "all":
-            return True
-        if self.scope == "topics":
-            return event.topic in self.topics
-        return event.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +47,6 @@ class Subscription:
     @property
     def settings(self) -> Settings:
         return Settings(self.timezone, self.send_hour, self.leads, self.selection)
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    chat_id: int
-    day: str  # the calendar day, "MM-DD"
-    occurrence: date  # the anniversary's date this year
-    lead: int
-    due_at: datetime  # UTC
 
 
 def day_key(month: int, day: int) -> str:

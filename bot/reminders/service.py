@@ -49,38 +49,20 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from icalendar import Calendar, Event, vRecur
 
 from bot.clock import Clock
 from bot.profiles.service import Profiles
 from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in
-from bot.reminders.planner import (
-    LEADS,
-    Planned,
-    Selection,
-    Settings,
-    events_on,
-    next_occurrence,
-    plan_groups,
-)
+from bot.reminders.planner import LEADS, Settings, events_on, next_occurrence, plan_groups
+from bot.reminders.types import Delivery, Planned, Selection, SubscriptionRow
 from bot.telegram.errors import UserFacingError
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
 from bot.telegram.ratelimit import bulk_sends
 from content.loader import Catalog
 from content.models import CalendarEvent, Lang
-from storage.reminders import (
-    FAILED,
-    MISSED,
-    PENDING,
-    SENT,
-    SKIPPED,
-    UNKNOWN,
-    Delivery,
-    ReminderRepository,
-    SubscriptionRow,
-)
+from storage.reminders import FAILED, MISSED, PENDING, SENT, SKIPPED, UNKNOWN, ReminderRepository
 
 log = logging.getLogger(__name__)
 
@@ -382,25 +364,9 @@ class ReminderService:
 
     def ics(self, lang: Lang) -> bytes:
         """All calendar events as yearly all-day events (RFC 5545), in ``lang``."""
-        calendar = Calendar()
-        calendar.add("prodid", "-//nwfz-bot//anniversaries//EN")
-        calendar.add("version", "2.0")
-        calendar.add("x-wr-calname", Translator(self.catalog.ui, lang).plain("reminders.ics_name"))
-        stamp = self.clock.now()
-        for item in self.catalog.calendar:
-            event = Event()
-            event.add("uid", f"{item.id}@nwfz-bot")
-            event.add("dtstamp", stamp)
-            event.add("dtstart", date(item.year, item.month, item.day))
-            event.add("dtend", date(item.year, item.month, item.day) + timedelta(days=1))
-            rule: dict[str, object] = {"freq": "yearly"}
-            if (item.month, item.day) == (2, 29):
-                # In common years the anniversary is kept on 28 February (see the planner).
-                rule.update(bymonth=2, bymonthday=-1)
-            event.add("rrule", vRecur(rule))
-            event.add("summary", item.text.get(lang))
-            event.add("description", self.catalog.cite_labels(item.cite, lang))
-            event.add("transp", "TRANSPARENT")
-            calendar.add_component(event)
-        result: bytes = calendar.to_ical()
-        return result
+        # Imported on first use: icalendar is a few megabytes that a bot nobody asks for a
+        # calendar file should not load at start-up.
+        from bot.reminders.ics import anniversaries_ics  # noqa: PLC0415
+
+        name = Translator(self.catalog.ui, lang).plain("reminders.ics_name")
+        return anniversaries_ics(self.catalog, lang, name, self.clock.now())

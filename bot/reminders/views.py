@@ -10,6 +10,7 @@ from babel.dates import format_date
 from bot.library.views import sources_line
 from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
+from bot.reminders.types import SubscriptionRow
 from bot.telegram.callbacks import DatesCb, ReminderCb, TopicCb
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ui import (
@@ -24,7 +25,6 @@ from bot.telegram.ui import (
 )
 from content.loader import Catalog
 from content.models import CalendarEvent, Lang
-from storage.reminders import SubscriptionRow
 
 COMMON_ZONES = ("Asia/Almaty", "Europe/Moscow", "Europe/Berlin", "America/New_York", "UTC")
 

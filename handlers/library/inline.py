@@ -17,8 +17,8 @@ from aiogram.types import (
 )
 
 from bot.library.deeplinks import deep_link, topic_payload, with_language
-from bot.library.search import Hit
 from bot.library.service import Library
+from bot.library.types import Hit
 from bot.library.views import section_index, sources_line
 from bot.reminders.service import ReminderService
 from bot.telegram.i18n import Translator, quote
