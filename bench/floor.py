@@ -17,8 +17,9 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.types import Message
 
 from bot.clock import SystemClock
+from bot.offline.records import RateLimits
 from bot.offline.session import FakeSession
-from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.telegram import FakeTelegram
 from bot.offline.world import World
 
 UNLIMITED = RateLimits(overall_per_second=10**9, group_per_minute=10**9)

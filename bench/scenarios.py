@@ -30,7 +30,8 @@ from bot.app.container import Services, create_services
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock, SystemClock
 from bot.offline.burst import Burst, play_burst
-from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.records import RateLimits
+from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from bot.telegram.ratelimit import Limits

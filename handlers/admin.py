@@ -8,7 +8,6 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.app.config import Settings
 from bot.clock import Clock
 from bot.profiles.service import Profiles
 from bot.quiz.service import QuizService
@@ -24,18 +23,14 @@ def setup() -> Router:
     async def cmd_admin(
         message: Message,
         t: Translator,
-        settings: Settings,
+        admin_ids: frozenset[int],
         clock: Clock,
         profiles: Profiles,
         reminders: ReminderService,
         quiz: QuizService,
     ) -> None:
         user = message.from_user
-        if (
-            user is None
-            or message.sender_chat is not None
-            or user.id not in settings.bot_admin_ids
-        ):
+        if user is None or message.sender_chat is not None or user.id not in admin_ids:
             await message.answer(t("errors.unknown_command", command="/admin"))
             return
         week_ago = clock.now() - timedelta(days=7)

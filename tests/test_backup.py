@@ -25,8 +25,9 @@ from bot.app.container import Services, create_services
 from bot.app.dispatcher import create_bot
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock
+from bot.offline.records import RateLimits
 from bot.offline.server import BotApiServer
-from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.reminders.service import BATCH
 from content.loader import Catalog

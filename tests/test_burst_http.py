@@ -16,7 +16,8 @@ from datetime import timedelta
 from bot.app.config import Settings
 from bot.app.container import create_services
 from bot.offline.burst import Burst, BurstOutcome, play_burst
-from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.records import RateLimits
+from bot.offline.telegram import FakeTelegram
 from bot.offline.virtual_clock import VirtualClock
 from bot.telegram.ratelimit import Limits
 from content.loader import Catalog

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app.container import Services
-from bot.offline.telegram import Request
+from bot.offline.records import Request
 from bot.offline.world import World
 
 

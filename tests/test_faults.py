@@ -22,8 +22,9 @@ from aiogram.methods import TelegramMethod
 
 from bot.app.container import Services
 from bot.clock import FakeClock
+from bot.offline.records import Request, StoredMessage
 from bot.offline.session import FakeSession
-from bot.offline.telegram import FakeTelegram, Request, StoredMessage
+from bot.offline.telegram import FakeTelegram
 from bot.offline.world import Actor, World
 from bot.telegram.ratelimit import MAX_RETRY_AFTER_ATTEMPTS
 

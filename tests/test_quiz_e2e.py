@@ -13,7 +13,8 @@ import pytest
 from bot.app.config import Settings
 from bot.app.container import Services, create_services
 from bot.clock import FakeClock
-from bot.offline.telegram import FakeTelegram, StoredMessage
+from bot.offline.records import StoredMessage
+from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import Catalog, load_catalog

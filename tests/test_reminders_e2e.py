@@ -15,7 +15,8 @@ from bot.app.config import Settings
 from bot.app.container import Services, create_services
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock
-from bot.offline.telegram import FakeTelegram, SimulatedCrash
+from bot.offline.records import SimulatedCrash
+from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import Catalog

@@ -28,8 +28,9 @@ from bot.app.container import Services
 from bot.app.dispatcher import create_bot
 from bot.app.scheduler import create_scheduler
 from bot.clock import FakeClock, SystemClock
+from bot.offline.records import RateLimits
 from bot.offline.server import BotApiServer
-from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.telegram import FakeTelegram
 from bot.reminders.service import BATCH
 
 ROOT = Path(__file__).resolve().parent.parent

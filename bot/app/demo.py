@@ -16,7 +16,8 @@ from bot.app.config import Settings
 from bot.app.container import create_services
 from bot.app.runner import emit_shutdown, emit_startup
 from bot.clock import SystemClock
-from bot.offline.telegram import FakeTelegram, StoredMessage
+from bot.offline.records import StoredMessage
+from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import Actor, World
 from bot.telegram.parsing import parse_number

@@ -54,7 +54,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
         # No handler keeps FSM state: every step's state is in SQLite (quiz rounds, settings),
         # so the FSM middleware's per-update storage lookups are switched off.
         disable_fsm=True,
-        settings=services.settings,
+        # /admin's owners by name: handlers get what they need, not the configuration.
+        admin_ids=services.settings.bot_admin_ids,
         clock=services.clock,
         catalog=services.catalog,
         library=services.library,

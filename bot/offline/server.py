@@ -31,7 +31,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import SystemClock
-from bot.offline.telegram import FakeTelegram, RateLimits
+from bot.offline.records import RateLimits
+from bot.offline.telegram import FakeTelegram
 
 
 class Hold:

@@ -20,7 +20,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
 from bot.clock import FakeClock
-from bot.offline.telegram import FakeTelegram, Request, StoredMessage, administrator_rights
+from bot.offline.records import Request, StoredMessage, administrator_rights
+from bot.offline.telegram import FakeTelegram
 
 GROUP_ANONYMOUS_BOT = {
     "id": 1087968824,

@@ -1,0 +1,175 @@
+"""What the Bot API emulator keeps and answers with: limits, errors, stored messages and polls."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiogram.types import ChatMemberAdministrator
+
+# Fields that are text even when they look like JSON ("123" is a valid message).
+TEXT_FIELDS = {
+    "text", "caption", "question", "explanation", "callback_query_id", "inline_query_id",
+    "parse_mode", "question_parse_mode", "explanation_parse_mode", "title", "description",
+    "short_description", "name", "url", "secret_token", "language_code", "next_offset",
+    "action", "emoji",
+}  # fmt: skip
+
+
+SEND_METHODS = {"sendMessage", "sendPoll", "sendDocument", "sendPhoto"}
+
+
+EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption", "stopPoll"}
+
+
+MESSAGE_MAX = 4096
+
+
+CAPTION_MAX = 1024
+
+
+CALLBACK_DATA_MAX_BYTES = 64
+
+
+CALLBACK_ANSWER_MAX = 200
+
+
+POLL_QUESTION_MAX = 300
+
+
+POLL_OPTION_MAX = 100
+
+
+POLL_OPTIONS_MAX = 12
+
+
+POLL_EXPLANATION_MAX = 200
+
+
+INLINE_ROW_MAX = 8
+
+
+INLINE_BUTTONS_MAX = 100
+
+
+INLINE_RESULTS_MAX = 50
+
+
+class TelegramError(Exception):
+    def __init__(
+        self, status: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters or {}
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+class SimulatedCrash(BaseException):
+    """The bot's process dies: raised instead of a request that never leaves (kill -9 tests).
+    A BaseException, so no ``except Exception`` in the bot can swallow it."""
+
+
+def bad_request(description: str) -> TelegramError:
+    return TelegramError(400, f"Bad Request: {description}")
+
+
+@dataclass
+class RateLimits:
+    """Telegram's flood limits, each counted when a request arrives over a strict sliding
+    window: any second for the whole bot and a private chat, any minute for a group."""
+
+    overall_per_second: int = 30
+    group_per_minute: int = 20
+    # Telegram lets short bursts through in a private chat and throttles sustained traffic
+    # above about 1/s, so by default it is not enforced (a test may lift the bot's own pacing
+    # to look at something else, such as flood control). ``strict()`` enforces 1 in any
+    # second, the strict end of Telegram's behaviour: the HTTP server and the burst test.
+    private_per_second: int | None = None
+
+    @classmethod
+    def strict(cls) -> RateLimits:
+        return cls(private_per_second=1)
+
+
+@dataclass
+class Request:
+    method: str
+    params: dict[str, Any]
+    at: datetime
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class StoredMessage:
+    chat_id: int
+    message_id: int
+    date: int
+    text: str | None = None  # parsed plain text (what the user sees)
+    html: str | None = None  # as sent
+    reply_markup: dict[str, Any] | None = None
+    poll_id: str | None = None
+    document: tuple[str, bytes] | None = None
+    photo: bytes | None = None
+    caption: str | None = None
+    from_bot: bool = True
+    deleted: bool = False
+
+    def buttons(self) -> list[dict[str, Any]]:
+        if not self.reply_markup:
+            return []
+        rows = self.reply_markup.get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+
+@dataclass
+class FakePoll:
+    id: str
+    chat_id: int
+    message_id: int
+    question: str
+    options: list[str]
+    type: str
+    is_anonymous: bool
+    correct_option_ids: list[int] | None
+    explanation: str | None
+    closes_at: datetime | None
+    closed: bool = False
+    answers: dict[int, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class Participant:
+    user: dict[str, Any]
+    status: str = "member"  # creator / administrator / member / left / kicked
+
+
+def administrator_rights() -> dict[str, bool]:
+    """Every required flag of an administrator (the set grows with each Bot API version)."""
+    return {
+        name: name.startswith("can_manage") or name in {"can_delete_messages", "can_invite_users"}
+        for name, info in ChatMemberAdministrator.model_fields.items()
+        if info.is_required() and name not in {"user", "status"}
+    }
+
+
+def decode_field(key: str, value: str) -> Any:
+    if key in TEXT_FIELDS:
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
