@@ -71,7 +71,8 @@ async def _tell(event: ErrorEvent, bot: Bot, chat_id: int | None, alert: str, te
     try:
         if query is not None:
             await query.answer(alert, show_alert=True)
-        elif chat_id is not None and event.update.message is not None:
-            await bot.send_message(chat_id, text)
+        elif event.update.message is not None:
+            # answer() keeps the reply in the message's forum topic, if any.
+            await event.update.message.answer(text)
     except Exception:  # the reply is best effort; the original error is already handled
         log.warning("could not tell chat %s about an error", chat_id, exc_info=True)

@@ -15,6 +15,7 @@ import logging
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.telegram.errors import ButtonExpired
 from bot.telegram.filters import Magic
 from bot.telegram.i18n import Translator
 
@@ -41,9 +42,9 @@ def setup() -> Router:
         await message.answer(t("errors.text_only"))
 
     @router.callback_query()
-    async def on_stale_button(query: CallbackQuery, t: Translator) -> None:
+    async def on_stale_button(query: CallbackQuery) -> None:
         log.info("unhandled callback data %r", query.data)
-        await query.answer(t.plain("errors.button_expired"), show_alert=True)
+        raise ButtonExpired
 
     @router.edited_message()
     async def on_edited(message: Message) -> None:

@@ -8,10 +8,10 @@ from aiogram.types import CallbackQuery, Message, PollAnswer
 
 from bot.profiles.types import Chat
 from bot.quiz import views
-from bot.quiz.rounds import QuizError
 from bot.quiz.service import QuizService
 from bot.telegram import commands
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
+from bot.telegram.errors import ButtonExpired, NotAnAdmin
 from bot.telegram.i18n import Translator
 from bot.telegram.permissions import is_chat_admin
 from bot.telegram.replies import send, show
@@ -71,12 +71,12 @@ def setup() -> Router:
         catalog: Catalog, bot: Bot,
     ) -> None:  # fmt: skip
         if callback_data.topic and callback_data.topic not in catalog.topics:
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         if callback_data.difficulty < 0:
             await show(query, views.level_menu(catalog, t, callback_data.topic))
             return
         if not isinstance(query.message, Message) or not 0 <= callback_data.difficulty <= 3:
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         await quiz.start_private(
             bot, query.message.chat.id, query.from_user.id, t.lang,
             topic=callback_data.topic, difficulty=callback_data.difficulty,
@@ -113,9 +113,10 @@ def setup() -> Router:
             allowed = is_admin if action == QuizAction.PRIVATE else (
                 is_admin or round_.starter_id == query.from_user.id
             )  # fmt: skip
+            if not allowed and action == QuizAction.PRIVATE:
+                raise NotAnAdmin
             if not allowed:
-                key = "errors.admins_only" if action == QuizAction.PRIVATE else "quiz.starter_only"
-                await query.answer(t.plain(key), show_alert=True)
+                await query.answer(t.plain("quiz.starter_only"), show_alert=True)
                 return
         if action == QuizAction.START:
             await quiz.start_game(bot, callback_data.round)

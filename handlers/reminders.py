@@ -11,9 +11,10 @@ from bot.reminders import views
 from bot.reminders.service import ReminderService
 from bot.telegram import commands
 from bot.telegram.callbacks import DatesCb, ReminderCb
+from bot.telegram.filters import AdminsOnly
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
-from bot.telegram.permissions import is_chat_admin
+from bot.telegram.permissions import require_chat_admin
 from bot.telegram.replies import send, show
 from content.loader import Catalog
 
@@ -29,20 +30,12 @@ async def settings_screen(
     return views.settings(catalog, t, row, zone)
 
 
-async def admin_or_explain(message: Message, bot: Bot, t: Translator) -> bool:
-    if await is_chat_admin(bot, message):
-        return True
-    await message.answer(t("errors.admins_only"))
-    return False
-
-
 async def subscribe_chat(
     message: Message, bot: Bot, t: Translator, reminders: ReminderService, catalog: Catalog,
     chat_record: Chat | None,
 ) -> None:  # fmt: skip
     """/subscribe, and the "subscribe" deep link: admins only in groups."""
-    if not await admin_or_explain(message, bot, t):
-        return
+    await require_chat_admin(bot, message)
     await reminders.subscribe(message.chat.id)
     await message.answer(t("reminders.subscribed"))
     await send(message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id))
@@ -58,12 +51,8 @@ def setup() -> Router:
     ) -> None:  # fmt: skip
         await subscribe_chat(message, bot, t, reminders, catalog, chat_record)
 
-    @router.message(Command(commands.UNSUBSCRIBE.name))
-    async def cmd_unsubscribe(
-        message: Message, bot: Bot, t: Translator, reminders: ReminderService
-    ) -> None:
-        if not await admin_or_explain(message, bot, t):
-            return
+    @router.message(Command(commands.UNSUBSCRIBE.name), AdminsOnly())
+    async def cmd_unsubscribe(message: Message, t: Translator, reminders: ReminderService) -> None:
         removed = await reminders.unsubscribe(message.chat.id)
         await message.answer(
             t("reminders.unsubscribed" if removed else "reminders.not_subscribed")
@@ -77,8 +66,7 @@ def setup() -> Router:
         zone = (command.args or "").strip()
         if zone:
             # "/reminders Europe/Berlin": any IANA time zone name, typed as text.
-            if not await admin_or_explain(message, bot, t):
-                return
+            await require_chat_admin(bot, message)
             await reminders.settings(message.chat.id)
             await reminders.change(message.chat.id, "tz", zone)
             chat_record = await reminders.profiles.chats.get(message.chat.id)
@@ -86,17 +74,12 @@ def setup() -> Router:
             message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id)
         )
 
-    @router.callback_query(ReminderCb.filter())
+    @router.callback_query(ReminderCb.filter(), AdminsOnly())
     async def on_setting(
-        query: CallbackQuery, callback_data: ReminderCb, bot: Bot, t: Translator,
+        query: CallbackQuery, callback_data: ReminderCb, t: Translator,
         reminders: ReminderService, catalog: Catalog,
     ) -> None:  # fmt: skip
-        if not isinstance(query.message, Message):
-            await query.answer(t.plain("errors.button_expired"), show_alert=True)
-            return
-        if not await is_chat_admin(bot, query):
-            await query.answer(t.plain("errors.admins_only"), show_alert=True)
-            return
+        assert isinstance(query.message, Message)  # AdminsOnly answered any other
         chat_id = query.message.chat.id
         setting = callback_data.setting
         if setting == "off":

@@ -26,7 +26,7 @@ from bot.quiz.engine import (
     shuffle_for_send,
 )
 from bot.quiz.types import Asked, Round, Standing
-from bot.telegram.errors import UserFacingError
+from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.ui import shorten
@@ -190,7 +190,7 @@ class QuizRounds:
         asked = await self.repo.asked(f"b{round_id}:{position}")
         round_ = await self.repo.get_round(round_id)
         if asked is None or round_ is None:
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         t = self._t(round_.lang)
         if round_.status != "running" or (
             asked.closes_at and self.clock.now() > asked.closes_at + GRACE

@@ -37,6 +37,7 @@ from bot.quiz.rounds import (
     QuizRounds,
 )
 from bot.quiz.types import Round, Standing
+from bot.telegram.errors import ButtonExpired, UserFacingError
 from content.models import Lang, Question
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class QuizService(QuizRounds):
     async def _own_private_round(self, round_id: int, user_id: int) -> Round:
         found = await self.repo.get_round(round_id)
         if found is None or found.kind != "private" or found.starter_id != user_id:
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         return found
 
     # ---- asking -------------------------------------------------------------------------------
@@ -147,7 +148,7 @@ class QuizService(QuizRounds):
     async def lobby_round(self, round_id: int) -> Round:
         round_ = await self.repo.get_round(round_id)
         if round_ is None or round_.status != "lobby":
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         return round_
 
     async def join(self, bot: Bot, round_id: int, user_id: int, name: str) -> str:
@@ -219,7 +220,7 @@ class QuizService(QuizRounds):
     async def resume(self, bot: Bot, round_id: int) -> None:
         round_ = await self.repo.get_round(round_id)
         if round_ is None or round_.status != "paused":
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         if await self.repo.update_round(
             round_.id, expect_status="paused", status="running", silent_streak=0
         ):
@@ -238,7 +239,7 @@ class QuizService(QuizRounds):
     async def review_missed(self, bot: Bot, round_id: int, starter_id: int | None) -> None:
         finished = await self.repo.get_round(round_id)
         if finished is None or finished.kind != "group" or finished.status != "finished":
-            raise QuizError("errors.button_expired")
+            raise ButtonExpired
         results: dict[str, tuple[int, int]] = {}
         for answer in await self.repo.round_answers(round_id):
             right, answered = results.get(answer.question_id, (0, 0))
@@ -276,7 +277,7 @@ class QuizService(QuizRounds):
         for round_ in await self.repo.due_lobbies(now):
             try:
                 await self.start_game(bot, round_.id)
-            except (QuizError, TelegramForbiddenError) as error:
+            except (UserFacingError, TelegramForbiddenError) as error:
                 log.info("lobby %s could not start: %s", round_.id, error)
                 await self.repo.update_round(round_.id, status="cancelled", deadline=None)
         for round_ in await self.repo.stale_rounds("lobby", now - LOBBY_TIMEOUT):

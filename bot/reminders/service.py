@@ -56,7 +56,7 @@ from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in
 from bot.reminders.planner import LEADS, Settings, events_on, next_occurrence, plan_groups
 from bot.reminders.types import Delivery, Planned, Selection, SubscriptionRow
-from bot.telegram.errors import UserFacingError
+from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
 from bot.telegram.ratelimit import bulk_sends
@@ -148,7 +148,7 @@ class ReminderService:
         elif setting == "tz":
             await self.set_timezone(chat_id, value)
         else:
-            raise ReminderError("errors.button_expired")
+            raise ButtonExpired
 
     async def set_timezone(self, chat_id: int, name: str) -> None:
         name = name.strip()

@@ -10,3 +10,17 @@ class UserFacingError(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+class ButtonExpired(UserFacingError):
+    """A button whose game, screen or data is gone (or never was: forged callback data)."""
+
+    def __init__(self) -> None:
+        super().__init__("errors.button_expired")
+
+
+class NotAnAdmin(UserFacingError):
+    """Only the chat's administrators may do this (change a group's settings)."""
+
+    def __init__(self) -> None:
+        super().__init__("errors.admins_only")

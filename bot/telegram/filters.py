@@ -8,10 +8,13 @@ async.
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, Filter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from magic_filter import MagicFilter
+
+from bot.telegram.errors import ButtonExpired
+from bot.telegram.permissions import require_chat_admin
 
 
 class Magic(Filter):
@@ -22,6 +25,19 @@ class Magic(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return bool(self.magic.resolve(message))
+
+
+class AdminsOnly(Filter):
+    """A group's administrators (anonymous ones included) and anyone in a private chat pass;
+    anyone else is refused with ``NotAnAdmin``, which the errors router answers. Raising rather
+    than returning False keeps the update from falling through to the "unknown command" or
+    "expired button" replies, so list this filter after the ones that pick the update."""
+
+    async def __call__(self, event: Message | CallbackQuery, bot: Bot) -> bool:
+        if isinstance(event, CallbackQuery) and not isinstance(event.message, Message):
+            raise ButtonExpired  # an inline or inaccessible message: no chat to ask about
+        await require_chat_admin(bot, event)
+        return True
 
 
 class CommandNamed(Filter):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import CallbackQuery, Message
 
+from bot.telegram.errors import NotAnAdmin
+
 ADMIN_STATUSES = {"creator", "administrator"}
 
 
@@ -23,3 +25,10 @@ async def is_chat_admin(bot: Bot, event: Message | CallbackQuery) -> bool:
         return False
     member = await bot.get_chat_member(chat.id, user.id)
     return member.status in ADMIN_STATUSES
+
+
+async def require_chat_admin(bot: Bot, event: Message | CallbackQuery) -> None:
+    """Refuse anyone but an administrator: the errors router answers ``NotAnAdmin`` (an alert
+    on a button, a reply to a message), so every refusal reads the same."""
+    if not await is_chat_admin(bot, event):
+        raise NotAnAdmin

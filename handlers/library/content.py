@@ -19,14 +19,11 @@ from bot.telegram.callbacks import (
     TimelineCb,
     TopicCb,
 )
+from bot.telegram.errors import ButtonExpired
 from bot.telegram.i18n import Translator
 from bot.telegram.replies import send, show
 
 GLOSSARY_QUERY_MAX = 64
-
-
-async def expired(query: CallbackQuery, t: Translator) -> None:
-    await query.answer(t.plain("errors.button_expired"), show_alert=True)
 
 
 def setup() -> Router:
@@ -46,8 +43,7 @@ def setup() -> Router:
     ) -> None:
         topic = library.topic(callback_data.topic)
         if topic is None or not -1 <= callback_data.section < len(topic.sections):
-            await expired(query, t)
-            return
+            raise ButtonExpired
         await show(query, views.topic_screen(library.catalog, t, topic, callback_data.section))
 
     @router.message(Command(commands.FACT.name))
@@ -65,8 +61,7 @@ def setup() -> Router:
     ) -> None:
         topic = callback_data.topic if isinstance(callback_data, FactCb) else ""
         if topic and library.topic(topic) is None:
-            await expired(query, t)
-            return
+            raise ButtonExpired
         fact = library.random_fact(topic)
         if fact is None:
             await query.answer(t.plain("fact.none"))
@@ -93,8 +88,7 @@ def setup() -> Router:
         query: CallbackQuery, t: Translator, pictures: TimelinePictures
     ) -> None:
         if not isinstance(query.message, Message):
-            await expired(query, t)
-            return
+            raise ButtonExpired
         await query.answer(t.plain("timeline.picture_wait"))
         title = t.plain("timeline.picture_title")
         caption = t("timeline.picture_caption")
