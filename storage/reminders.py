@@ -17,17 +17,13 @@ from typing import Any
 
 import aiosqlite
 
-from bot.reminders.types import Delivery, Planned, Selection, SubscriptionRow
+from bot.reminders.types import Delivery, DeliveryStatus, Planned, Scope, Selection, Subscription
 from storage.db import transaction
-
-PENDING, SENDING, SENT, MISSED, FAILED, SKIPPED, UNKNOWN = (
-    "pending", "sending", "sent", "missed", "failed", "skipped", "unknown",
-)  # fmt: skip
 
 
 def selection_text(selection: Selection) -> str:
     """``key``, ``all`` or ``topics:a,b`` (topic ids never hold a comma)."""
-    if selection.scope == "topics":
+    if selection.scope == Scope.TOPICS:
         return "topics:" + ",".join(sorted(selection.topics))
     return selection.scope
 
@@ -36,13 +32,13 @@ def parse_selection(text: str | None) -> Selection | None:
     if text is None:
         return None
     scope, _, topics = text.partition(":")
-    return Selection(scope, frozenset(topics.split(",")) if topics else frozenset())
+    return Selection(Scope(scope), frozenset(topics.split(",")) if topics else frozenset())
 
 
-def _subscription(row: aiosqlite.Row) -> SubscriptionRow:
-    return SubscriptionRow(
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
         chat_id=row["chat_id"],
-        scope=row["scope"],
+        scope=Scope(row["scope"]),
         topics=frozenset(json.loads(row["topics"])),
         leads=tuple(sorted(json.loads(row["leads"]))),
         send_hour=row["send_hour"],
@@ -74,7 +70,7 @@ class ReminderRepository:
         )
         return cursor.rowcount > 0
 
-    async def get(self, chat_id: int) -> SubscriptionRow | None:
+    async def get(self, chat_id: int) -> Subscription | None:
         async with self._db.execute(
             f"{SUBSCRIPTION_SELECT} WHERE s.chat_id = ?", (chat_id,)
         ) as cursor:
@@ -85,7 +81,7 @@ class ReminderRepository:
         self,
         chat_id: int,
         *,
-        scope: str | None = None,
+        scope: Scope | None = None,
         topics: Iterable[str] | None = None,
         leads: Iterable[int] | None = None,
         send_hour: int | None = None,
@@ -112,7 +108,7 @@ class ReminderRepository:
         await self.drop_pending(chat_id, now)
         return cursor.rowcount > 0
 
-    async def active_groups(self) -> list[tuple[SubscriptionRow, list[int]]]:
+    async def active_groups(self) -> list[tuple[Subscription, list[int]]]:
         """Active subscriptions grouped by identical settings (a row per group, chat ids in a
         list): 100,000 chats with default settings come back as one row, not 100,000."""
         async with self._db.execute(
@@ -127,8 +123,8 @@ class ReminderRepository:
             rows = await cursor.fetchall()
         return [
             (
-                SubscriptionRow(
-                    chat_id=0, scope=row[0], topics=frozenset(json.loads(row[1])),
+                Subscription(
+                    chat_id=0, scope=Scope(row[0]), topics=frozenset(json.loads(row[1])),
                     leads=tuple(sorted(json.loads(row[2]))), send_hour=row[3],
                     timezone=row[4], active=True,
                 ),
@@ -162,18 +158,18 @@ class ReminderRepository:
         )
 
     async def insert_planned(
-        self, planned: Iterable[tuple[Planned, Selection, str]]
-    ) -> Counter[str]:
+        self, planned: Iterable[tuple[Planned, Selection, DeliveryStatus]]
+    ) -> Counter[DeliveryStatus]:
         """Insert deliveries (each with its selection and initial status); existing keys are
         left alone. Returns how many rows were inserted, by status."""
         stamp = self._now().isoformat()
-        by_status: dict[str, list[tuple[object, ...]]] = {}
+        by_status: dict[DeliveryStatus, list[tuple[object, ...]]] = {}
         for p, selection, status in planned:
             by_status.setdefault(status, []).append(
                 (p.chat_id, p.day, p.occurrence.isoformat(), p.lead, p.due_at.isoformat(),
                  status, p.due_at.isoformat(), selection_text(selection), stamp)
             )  # fmt: skip
-        inserted: Counter[str] = Counter()
+        inserted: Counter[DeliveryStatus] = Counter()
         # One transaction: in autocommit mode each of 100,000 rows would be its own commit.
         async with transaction(self._db):
             for status, rows in by_status.items():
@@ -193,7 +189,7 @@ class ReminderRepository:
         """Forget a chat's not-yet-due deliveries (its settings changed; they are re-planned)."""
         await self._db.execute(
             "DELETE FROM deliveries WHERE chat_id = ? AND status = ? AND due_at >= ?",
-            (chat_id, PENDING, from_time.isoformat()),
+            (chat_id, DeliveryStatus.PENDING, from_time.isoformat()),
         )
 
     # ---- the queue ----------------------------------------------------------------------------
@@ -202,14 +198,20 @@ class ReminderRepository:
         """Take up to ``limit`` due deliveries: they become ``sending`` in one statement."""
         async with self._db.execute(
             """
-            UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+            UPDATE deliveries SET status = ?, attempts = attempts + 1, updated_at = ?
             WHERE rowid IN (
-                SELECT rowid FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+                SELECT rowid FROM deliveries WHERE status = ? AND next_attempt_at <= ?
                 ORDER BY next_attempt_at LIMIT ?
             )
             RETURNING chat_id, day, occurrence, lead, due_at, attempts, selection
             """,
-            (now.isoformat(), now.isoformat(), limit),
+            (
+                DeliveryStatus.SENDING,
+                now.isoformat(),
+                DeliveryStatus.PENDING,
+                now.isoformat(),
+                limit,
+            ),
         ) as cursor:
             rows = await cursor.fetchall()
         return [
@@ -228,45 +230,43 @@ class ReminderRepository:
     async def mark(
         self,
         delivery: Delivery,
-        status: str,
+        status: DeliveryStatus,
         *,
         error: str | None = None,
         retry_at: datetime | None = None,
-        chat_id: int | None = None,
     ) -> None:
-        """Record the outcome; ``retry_at`` puts it back in the queue; ``chat_id`` moves it
-        to a migrated chat's new id."""
+        """Record the outcome; ``retry_at`` puts it back in the queue."""
         await self._db.execute(
             """
-            UPDATE OR IGNORE deliveries
+            UPDATE deliveries
             SET status = ?, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-                chat_id = ?, updated_at = ?
+                updated_at = ?
             WHERE chat_id = ? AND day = ? AND occurrence = ? AND lead = ?
             """,
             (
                 status, error, retry_at.isoformat() if retry_at else None,
-                chat_id if chat_id is not None else delivery.chat_id, self._now().isoformat(),
-                *delivery.key,
+                self._now().isoformat(), *delivery.key,
             ),
         )  # fmt: skip
 
     async def recover_in_flight(self) -> int:
         """After a restart: deliveries claimed but never marked go back to the queue."""
         cursor = await self._db.execute(
-            "UPDATE deliveries SET status = 'pending' WHERE status = 'sending'"
+            "UPDATE deliveries SET status = ? WHERE status = ?",
+            (DeliveryStatus.PENDING, DeliveryStatus.SENDING),
         )
         return cursor.rowcount
 
-    async def status_counts(self, since: datetime) -> dict[str, int]:
+    async def status_counts(self, since: datetime) -> dict[DeliveryStatus, int]:
         async with self._db.execute(
             "SELECT status, COUNT(*) FROM deliveries WHERE due_at >= ? GROUP BY status",
             (since.isoformat(),),
         ) as cursor:
-            return {row[0]: row[1] async for row in cursor}
+            return {DeliveryStatus(row[0]): row[1] async for row in cursor}
 
-    async def statuses(self) -> dict[tuple[int, str, str, int], str]:
+    async def statuses(self) -> dict[tuple[int, str, str, int], DeliveryStatus]:
         """Every delivery's status by key (tests and the benchmark count with it)."""
         async with self._db.execute(
             "SELECT chat_id, day, occurrence, lead, status FROM deliveries"
         ) as cursor:
-            return {(r[0], r[1], r[2], r[3]): r[4] async for r in cursor}
+            return {(r[0], r[1], r[2], r[3]): DeliveryStatus(r[4]) async for r in cursor}

@@ -19,7 +19,7 @@ from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.world import Actor, World
 from bot.reminders.almanac import anniversaries_in
-from bot.reminders.types import Selection
+from bot.reminders.types import Scope, Selection
 from content.loader import Catalog, load_catalog
 from content.models import CalendarEvent
 
@@ -242,10 +242,10 @@ def calendar_event(draw: st.DrawFn) -> CalendarEvent:
 @given(
     st.lists(calendar_event(), max_size=30),
     st.integers(1900, 2100),
-    st.sampled_from(["key", "all"]),
+    st.sampled_from([Scope.KEY, Scope.ALL]),
 )
 def test_the_months_partition_the_year(
-    calendar: list[CalendarEvent], year: int, scope: str
+    calendar: list[CalendarEvent], year: int, scope: Scope
 ) -> None:
     selection = Selection(scope)
     whole = anniversaries_in(calendar, selection, year)

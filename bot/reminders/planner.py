@@ -2,7 +2,7 @@
 
 A subscription asks for the anniversaries of some events (key dates, all, or some topics),
 ``lead`` days before each (0 = on the day), at ``send_hour`` local time in its time zone.
-``plan`` yields every delivery whose local send time falls in ``[start, end)``, one per
+``plan_groups`` yields every delivery whose local send time falls in ``[start, end)``, one per
 (chat, calendar day, occurrence date, lead): several events on one day make one delivery.
 
 29 February: an event on that day is remembered on 28 February in common years (the last day
@@ -14,7 +14,6 @@ Daylight saving: send times are built as local wall-clock times with ``zoneinfo`
 from __future__ import annotations
 
 import calendar as gregorian
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,26 +26,13 @@ LEADS = (0, 1, 7)
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """What a subscription asks for; many chats share the same settings."""
+class ReminderRule:
+    """What a subscription asks for, in its chat's time zone; many chats share one rule."""
 
     timezone: str
     send_hour: int
     leads: tuple[int, ...]
     selection: Selection
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    chat_id: int
-    timezone: str
-    send_hour: int
-    leads: tuple[int, ...]
-    selection: Selection
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(self.timezone, self.send_hour, self.leads, self.selection)
 
 
 def day_key(month: int, day: int) -> str:
@@ -88,38 +74,26 @@ def local_send_time(day: date, hour: int, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
 
 
-def plan(
-    calendar: Sequence[CalendarEvent],
-    subscriptions: Iterable[Subscription],
-    start: datetime,
-    end: datetime,
-) -> Iterator[Planned]:
-    """Every delivery due in ``[start, end)``."""
-    groups: dict[Settings, list[int]] = defaultdict(list)
-    for subscription in subscriptions:
-        groups[subscription.settings].append(subscription.chat_id)
-    return plan_groups(calendar, groups.items(), start, end)
-
-
 def plan_groups(
     calendar: Sequence[CalendarEvent],
-    groups: Iterable[tuple[Settings, Sequence[int]]],
+    groups: Iterable[tuple[ReminderRule, Sequence[int]]],
     start: datetime,
     end: datetime,
 ) -> Iterator[Planned]:
-    """``plan`` for chats grouped by identical settings: each group's dates are worked out
-    once and fanned out, so 100,000 chats cost little more than a handful."""
-    for settings, chat_ids in groups:
-        zone = ZoneInfo(settings.timezone)
+    """Every delivery due in ``[start, end)`` to chats grouped by identical rules: each
+    group's dates are worked out once and fanned out, so 100,000 chats cost little more than
+    a handful."""
+    for rule, chat_ids in groups:
+        zone = ZoneInfo(rule.timezone)
         first = start.astimezone(zone).date() - timedelta(days=1)
         last = end.astimezone(zone).date() + timedelta(days=1)
         send_day = first
         while send_day <= last:
-            due_at = local_send_time(send_day, settings.send_hour, zone)
+            due_at = local_send_time(send_day, rule.send_hour, zone)
             if start <= due_at < end:
-                for lead in settings.leads:
+                for lead in rule.leads:
                     occurrence = send_day + timedelta(days=lead)
-                    if not events_on(calendar, occurrence, settings.selection):
+                    if not events_on(calendar, occurrence, rule.selection):
                         continue
                     day = day_key(occurrence.month, occurrence.day)
                     for chat_id in chat_ids:

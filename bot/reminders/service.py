@@ -54,15 +54,15 @@ from bot.clock import Clock
 from bot.profiles.service import Profiles
 from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in
-from bot.reminders.planner import LEADS, Settings, events_on, next_occurrence, plan_groups
-from bot.reminders.types import Delivery, Planned, Selection, SubscriptionRow
+from bot.reminders.planner import LEADS, ReminderRule, events_on, next_occurrence, plan_groups
+from bot.reminders.types import Delivery, DeliveryStatus, Planned, Scope, Selection, Subscription
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
 from bot.telegram.ratelimit import bulk_sends
 from content.loader import Catalog
 from content.models import CalendarEvent, Lang
-from storage.reminders import FAILED, MISSED, PENDING, SENT, SKIPPED, UNKNOWN, ReminderRepository
+from storage.reminders import ReminderRepository
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,11 @@ CONCURRENCY = 25  # requests in flight at once; the rate limiter sets the actual
 MAX_ATTEMPTS = 4
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 ZONES = frozenset(available_timezones())
-# How the outcomes of a sending run are named in its log line.
-OUTCOME_NAMES = {
-    SENT: "sent", PENDING: "retried", FAILED: "failed", MISSED: "missed", SKIPPED: "skipped",
-    UNKNOWN: "unknown",
-}  # fmt: skip
+# How the outcomes of a sending run are named in its log line: its status, but a delivery put
+# back in the queue was retried.
+OUTCOME_NAMES = {status: str(status) for status in DeliveryStatus} | {
+    DeliveryStatus.PENDING: "retried"
+}
 
 
 class ReminderError(UserFacingError):
@@ -104,40 +104,41 @@ class ReminderService:
         # aiosqlite connection), so a lock in memory is enough here.
         self._planning = asyncio.Lock()
 
-    def timezone_of(self, subscription: SubscriptionRow | None, chat_timezone: str | None) -> str:
+    def timezone_of(self, subscription: Subscription | None, chat_timezone: str | None) -> str:
         if subscription is not None and subscription.timezone:
             return subscription.timezone
         return chat_timezone or self.default_timezone
 
-    # ---- settings -----------------------------------------------------------------------------
+    # ---- subscriptions ------------------------------------------------------------------------
 
-    async def subscribe(self, chat_id: int) -> SubscriptionRow:
-        async with self._settings_change():
+    async def subscribe(self, chat_id: int) -> Subscription:
+        async with self._subscription_change():
             await self.repo.subscribe(chat_id)
             return await self._replan(chat_id)
 
     async def unsubscribe(self, chat_id: int) -> bool:
-        async with self._settings_change():
+        async with self._subscription_change():
             return await self.repo.unsubscribe(chat_id, self.clock.now())
 
-    async def settings(self, chat_id: int) -> SubscriptionRow:
+    async def settings(self, chat_id: int) -> Subscription:
         found = await self.repo.get(chat_id)
         if found is None:
             raise ReminderError("reminders.not_subscribed")
         return found
 
-    async def change(self, chat_id: int, setting: str, value: str) -> SubscriptionRow:
-        async with self._settings_change():
+    async def change(self, chat_id: int, setting: str, value: str) -> Subscription:
+        async with self._subscription_change():
             await self._change(chat_id, setting, value)
             return await self._replan(chat_id)
 
     async def _change(self, chat_id: int, setting: str, value: str) -> None:
         current = await self.settings(chat_id)
-        if setting == "scope" and value in {"key", "all"}:
-            await self.repo.update(chat_id, scope=value)
+        if setting == "scope" and value in {Scope.KEY, Scope.ALL}:
+            await self.repo.update(chat_id, scope=Scope(value))
         elif setting == "topic" and value in self.catalog.topics:
             topics = set(current.topics) ^ {value}
-            await self.repo.update(chat_id, scope="topics" if topics else "key", topics=topics)
+            scope = Scope.TOPICS if topics else Scope.KEY
+            await self.repo.update(chat_id, scope=scope, topics=topics)
         elif setting == "lead" and (lead := parse_number(value, 0, max(LEADS))) in LEADS:
             leads = set(current.leads) ^ {lead}
             if not leads:
@@ -157,7 +158,7 @@ class ReminderService:
         await self.profiles.set_timezone(chat_id, name)
 
     @asynccontextmanager
-    async def _settings_change(self) -> AsyncIterator[None]:
+    async def _subscription_change(self) -> AsyncIterator[None]:
         """Around a subscription, a change or an unsubscribe. Whatever fell due before it is
         planned with the settings in force then: a watermark that is behind (no planning run
         yet, or a stalled scheduler) is caught up first; the first subscription ever creates
@@ -168,7 +169,7 @@ class ReminderService:
                 await self._plan_due()
             yield
 
-    async def _replan(self, chat_id: int) -> SubscriptionRow:
+    async def _replan(self, chat_id: int) -> Subscription:
         """Re-plan one chat's deliveries from now to the watermark after its settings changed;
         later ones are the planning runs' work."""
         now = self.clock.now()
@@ -176,12 +177,12 @@ class ReminderService:
         subscription = await self.settings(chat_id)
         until = await self.repo.watermark()
         if until is not None and until > now and subscription.active:
-            group = [(self._settings(subscription), [chat_id])]
+            group = [(self._rule(subscription), [chat_id])]
             await self.repo.insert_planned(self._planned(group, now, until, now))
         return subscription
 
-    def _settings(self, row: SubscriptionRow) -> Settings:
-        return Settings(
+    def _rule(self, row: Subscription) -> ReminderRule:
+        return ReminderRule(
             timezone=self.timezone_of(row, None),
             send_hour=row.send_hour,
             leads=row.leads,
@@ -213,30 +214,34 @@ class ReminderService:
         end = now + PLAN_AHEAD
         if start >= end:
             return 0
-        groups = [(self._settings(row), chats) for row, chats in await self.repo.active_groups()]
+        groups = [(self._rule(row), chats) for row, chats in await self.repo.active_groups()]
         inserted = await self.repo.insert_planned(self._planned(groups, start, end, now))
         await self.repo.set_watermark(end)
         if inserted.total():
             log.info(
                 "reminders planned: %s pending, %s missed (due %s to %s)",
-                inserted[PENDING], inserted[MISSED], start.isoformat(timespec="seconds"),
-                end.isoformat(timespec="seconds"),
+                inserted[DeliveryStatus.PENDING], inserted[DeliveryStatus.MISSED],
+                start.isoformat(timespec="seconds"), end.isoformat(timespec="seconds"),
             )  # fmt: skip
         return inserted.total()
 
     def _planned(
         self,
-        groups: Iterable[tuple[Settings, Sequence[int]]],
+        groups: Iterable[tuple[ReminderRule, Sequence[int]]],
         start: datetime,
         end: datetime,
         now: datetime,
-    ) -> Iterator[tuple[Planned, Selection, str]]:
+    ) -> Iterator[tuple[Planned, Selection, DeliveryStatus]]:
         """Deliveries due in ``[start, end)`` with the selection each is about and its first
         status: due more than ``CATCH_UP`` before ``now`` is already missed."""
-        for settings, chat_ids in groups:
-            for item in plan_groups(self.catalog.calendar, [(settings, chat_ids)], start, end):
-                status = MISSED if item.due_at < now - CATCH_UP else PENDING
-                yield item, settings.selection, status
+        for rule, chat_ids in groups:
+            for item in plan_groups(self.catalog.calendar, [(rule, chat_ids)], start, end):
+                late = item.due_at < now - CATCH_UP
+                yield (
+                    item,
+                    rule.selection,
+                    DeliveryStatus.MISSED if late else DeliveryStatus.PENDING,
+                )
 
     # ---- sending ------------------------------------------------------------------------------
 
@@ -244,7 +249,7 @@ class ReminderService:
         """Send everything that is due, in batches, until ``stop_after_batch``; returns how many
         deliveries were handled. A run that handled any logs one line with the outcomes."""
         handled = 0
-        outcomes: Counter[str] = Counter()
+        outcomes: Counter[DeliveryStatus] = Counter()
         limit = asyncio.Semaphore(CONCURRENCY)
 
         async def deliver(delivery: Delivery) -> None:
@@ -253,8 +258,8 @@ class ReminderService:
                     outcomes[await self._deliver(bot, delivery)] += 1
                 except Exception as error:  # a bug with one chat must not stop the others
                     log.exception("reminder %s failed", delivery.key)
-                    await self.repo.mark(delivery, FAILED, error=repr(error)[:200])
-                    outcomes[FAILED] += 1
+                    await self.repo.mark(delivery, DeliveryStatus.FAILED, error=repr(error)[:200])
+                    outcomes[DeliveryStatus.FAILED] += 1
 
         while not self._stopping:
             batch = await self.repo.claim_due(self.clock.now(), BATCH)
@@ -278,23 +283,27 @@ class ReminderService:
         delivery left unsent would be sent again at the next start: a possible duplicate)."""
         self._stopping = True
 
-    async def _deliver(self, bot: Bot, delivery: Delivery) -> str:
+    async def _deliver(self, bot: Bot, delivery: Delivery) -> DeliveryStatus:
         """Send one delivery; returns the status it was marked with."""
         now = self.clock.now()
         if delivery.due_at < now - CATCH_UP:
-            return await self._mark(delivery, MISSED, "older than the catch-up window")
+            return await self._mark(
+                delivery, DeliveryStatus.MISSED, "older than the catch-up window"
+            )
         chat = await self.profiles.chats.get(delivery.chat_id)
         if chat is not None and not chat.active:
-            return await self._mark(delivery, SKIPPED, "the chat is inactive")
+            return await self._mark(delivery, DeliveryStatus.SKIPPED, "the chat is inactive")
         selection = delivery.selection
         if selection is None:  # planned before rows kept their selection
             subscription = await self.repo.get(delivery.chat_id)
             if subscription is None:
-                return await self._mark(delivery, SKIPPED, "unsubscribed")
+                return await self._mark(delivery, DeliveryStatus.SKIPPED, "unsubscribed")
             selection = Selection(subscription.scope, subscription.topics)
         events = events_on(self.catalog.calendar, delivery.occurrence, selection)
         if not events:
-            return await self._mark(delivery, SKIPPED, "no events match the selection")
+            return await self._mark(
+                delivery, DeliveryStatus.SKIPPED, "no events match the selection"
+            )
         lang = await self.profiles.chat_language(chat) if chat else self.profiles.default
         screen = views.reminder(
             self.catalog,
@@ -305,11 +314,15 @@ class ReminderService:
         )
         return await self._send(bot, delivery, delivery.chat_id, screen)
 
-    async def _mark(self, delivery: Delivery, status: str, error: str | None = None) -> str:
+    async def _mark(
+        self, delivery: Delivery, status: DeliveryStatus, error: str | None = None
+    ) -> DeliveryStatus:
         await self.repo.mark(delivery, status, error=error)
         return status
 
-    async def _send(self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen) -> str:
+    async def _send(
+        self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen
+    ) -> DeliveryStatus:
         try:
             await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
         except TelegramMigrateToChat as error:
@@ -322,26 +335,27 @@ class ReminderService:
         except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as error:
             if isinstance(error, TelegramBadRequest) and "chat not found" not in error.message:
                 log.error("reminder to %s rejected: %s", chat_id, error.message)
-                return await self._mark(delivery, FAILED, error.message)
+                return await self._mark(delivery, DeliveryStatus.FAILED, error.message)
             return await self._unreachable(delivery, chat_id, error.message)
         except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
             if isinstance(error, TelegramNetworkError) and "timeout" in error.message.lower():
                 # The request left; Telegram has most likely delivered it. Not resent.
-                return await self._mark(delivery, UNKNOWN, error.message)
+                return await self._mark(delivery, DeliveryStatus.UNKNOWN, error.message)
             return await self._retry_later(delivery, error.message)
-        return await self._mark(delivery, SENT)
+        return await self._mark(delivery, DeliveryStatus.SENT)
 
-    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> str:
+    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> DeliveryStatus:
         log.info("chat %s unreachable (%s): deactivated", chat_id, reason)
         await self.profiles.set_active(chat_id, False)
-        return await self._mark(delivery, FAILED, reason)
+        return await self._mark(delivery, DeliveryStatus.FAILED, reason)
 
-    async def _retry_later(self, delivery: Delivery, reason: str) -> str:
+    async def _retry_later(self, delivery: Delivery, reason: str) -> DeliveryStatus:
         if delivery.attempts >= MAX_ATTEMPTS:
-            return await self._mark(delivery, FAILED, reason)
+            return await self._mark(delivery, DeliveryStatus.FAILED, reason)
         wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-        await self.repo.mark(delivery, PENDING, error=reason, retry_at=self.clock.now() + wait)
-        return PENDING
+        retry_at = self.clock.now() + wait
+        await self.repo.mark(delivery, DeliveryStatus.PENDING, error=reason, retry_at=retry_at)
+        return DeliveryStatus.PENDING
 
     # ---- what users read ----------------------------------------------------------------------
 
@@ -356,7 +370,7 @@ class ReminderService:
     ) -> list[tuple[date, CalendarEvent]]:
         """The key dates of ``year``, or every date of one ``month`` of it (a month is short
         enough to list them all)."""
-        selection = Selection("all" if month else "key")
+        selection = Selection(Scope.ALL if month else Scope.KEY)
         return anniversaries_in(self.catalog.calendar, selection, year, month)
 
     def today(self, timezone: str) -> date:

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from content.models import CalendarEvent
 
 
+class Scope(StrEnum):
+    """Which events a subscription is about; the value is what the database stores."""
+
+    KEY = "key"  # the key dates only
+    ALL = "all"
+    TOPICS = "topics"  # the events of the chosen topics
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands; the value is what the database stores."""
+
+    PENDING = "pending"  # queued (again, after a retryable error)
+    SENDING = "sending"  # claimed: its message is being sent
+    SENT = "sent"
+    MISSED = "missed"  # due longer ago than the catch-up window: never sent days late
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to send: the chat left, unsubscribed, or nothing matches
+    UNKNOWN = "unknown"  # timed out after the request left: most likely delivered, not resent
+
+
 @dataclass(frozen=True, slots=True)
 class Selection:
-    scope: str  # "key" | "all" | "topics"
+    scope: Scope
     topics: frozenset[str] = frozenset()
 
     def wants(self, event: CalendarEvent) -> bool:
-        if self.scope == "all":
+        if self.scope == Scope.ALL:
             return True
-        if self.scope == "topics":
+        if self.scope == Scope.TOPICS:
             return event.topic in self.topics
         return event.key
 
@@ -31,9 +52,11 @@ class Planned:
 
 
 @dataclass(frozen=True, slots=True)
-class SubscriptionRow:
+class Subscription:
+    """A chat's subscription as stored, with its chat's time zone and reachability."""
+
     chat_id: int
-    scope: str
+    scope: Scope
     topics: frozenset[str]
     leads: tuple[int, ...]
     send_hour: int

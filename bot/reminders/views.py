@@ -10,7 +10,7 @@ from babel.dates import format_date
 from bot.library.views import sources_line
 from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
-from bot.reminders.types import SubscriptionRow
+from bot.reminders.types import Scope, Subscription
 from bot.telegram.callbacks import DatesCb, ReminderCb, TopicCb
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ui import (
@@ -28,7 +28,9 @@ from content.models import CalendarEvent, Lang
 
 COMMON_ZONES = ("Asia/Almaty", "Europe/Moscow", "Europe/Berlin", "America/New_York", "UTC")
 
-__all__ = ["Screen", "dates", "key_dates", "month_dates", "reminder", "settings", "topic_picker"]
+__all__ = [
+    "Screen", "dates", "key_dates", "month_dates", "reminder", "settings", "topic_picker",
+]  # fmt: skip
 
 
 def reminder(
@@ -54,8 +56,9 @@ def _toggle(label: str, on: bool) -> str:
     return f"{'✅' if on else '▫️'} {label}"
 
 
-def settings(catalog: Catalog, t: Translator, row: SubscriptionRow, timezone: str) -> Screen:
-    if row.scope == "topics":
+def settings(catalog: Catalog, t: Translator, row: Subscription, timezone: str) -> Screen:
+    """A chat's subscription and the buttons that change it."""
+    if row.scope == Scope.TOPICS:
         chosen = ", ".join(
             catalog.topics[topic].title.get(t.lang)
             for topic in sorted(row.topics)
@@ -78,10 +81,14 @@ def settings(catalog: Catalog, t: Translator, row: SubscriptionRow, timezone: st
 
     rows = [
         [
-            choice(_toggle(t.plain("reminders.key_dates"), row.scope == "key"), "scope", "key"),
-            choice(_toggle(t.plain("reminders.all_dates"), row.scope == "all"), "scope", "all"),
+            choice(
+                _toggle(t.plain("reminders.key_dates"), row.scope == Scope.KEY), "scope", Scope.KEY
+            ),
+            choice(
+                _toggle(t.plain("reminders.all_dates"), row.scope == Scope.ALL), "scope", Scope.ALL
+            ),
         ],
-        [choice(_toggle(t.plain("reminders.by_topic"), row.scope == "topics"), "topics")],
+        [choice(_toggle(t.plain("reminders.by_topic"), row.scope == Scope.TOPICS), "topics")],
         [
             choice(
                 _toggle(t.plain(f"reminders.lead.{lead}"), lead in row.leads), "lead", str(lead)
@@ -100,12 +107,12 @@ def settings(catalog: Catalog, t: Translator, row: SubscriptionRow, timezone: st
     return Screen(text, keyboard(*rows))
 
 
-def topic_picker(catalog: Catalog, t: Translator, row: SubscriptionRow) -> Screen:
+def topic_picker(catalog: Catalog, t: Translator, row: Subscription) -> Screen:
     buttons = [
         button(
             _toggle(
                 f"{topic.emoji} {topic.title.get(t.lang)}",
-                row.scope == "topics" and topic.id in row.topics,
+                row.scope == Scope.TOPICS and topic.id in row.topics,
             ),
             ReminderCb(setting="topic", value=topic.id),
         )
