@@ -9,22 +9,21 @@ from aiogram.types import CallbackQuery, Message, PollAnswer
 from bot.profiles.types import Chat
 from bot.quiz import views
 from bot.quiz.service import QuizService
+from bot.quiz.types import LobbyOption, LobbyStep
 from bot.telegram import commands
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
-from bot.telegram.errors import ButtonExpired, NotAnAdmin
+from bot.telegram.errors import ButtonExpired
 from bot.telegram.i18n import Translator
 from bot.telegram.permissions import is_chat_admin
 from bot.telegram.replies import send, show
 from content.loader import Catalog
 
-# Lobby settings only the game's starter or an administrator may change.
-STARTER_ACTIONS = {
-    QuizAction.START, QuizAction.CANCEL, QuizAction.TOPIC, QuizAction.LEVEL, QuizAction.SIZE,
-    QuizAction.SECONDS,
-}  # fmt: skip
-SETTING_OF = {
-    QuizAction.TOPIC: "topic", QuizAction.LEVEL: "level", QuizAction.SIZE: "size",
-    QuizAction.SECONDS: "secs", QuizAction.PRIVATE: "priv",
+# The lobby's buttons, as the quiz names what they do.
+LOBBY_PRESS_OF: dict[QuizAction, LobbyOption | LobbyStep] = {
+    QuizAction.START: LobbyStep.START, QuizAction.CANCEL: LobbyStep.CANCEL,
+    QuizAction.TOPIC: LobbyOption.TOPIC, QuizAction.LEVEL: LobbyOption.LEVEL,
+    QuizAction.SIZE: LobbyOption.SIZE, QuizAction.SECONDS: LobbyOption.SECONDS,
+    QuizAction.PRIVATE: LobbyOption.ANSWER_MODE,
 }  # fmt: skip
 
 
@@ -38,10 +37,9 @@ async def open_quiz(
 ) -> None:  # fmt: skip
     if _is_group(message):
         starter = message.from_user if message.sender_chat is None else None
-        private_answers = chat_record.quiz_private_answers if chat_record else False
         await quiz.open_lobby(
             bot, message.chat.id, starter.id if starter else None,
-            starter.full_name if starter else None, t.lang, private_answers, topic=topic,
+            starter.full_name if starter else None, t.lang, topic=topic,
         )  # fmt: skip
         return
     if message.chat.type != "private" or message.from_user is None:
@@ -104,26 +102,14 @@ def setup() -> Router:
 
     @router.callback_query(QuizCb.filter())
     async def on_game_button(
-        query: CallbackQuery, callback_data: QuizCb, t: Translator, quiz: QuizService, bot: Bot
+        query: CallbackQuery, callback_data: QuizCb, quiz: QuizService, bot: Bot
     ) -> None:
         action = callback_data.action
-        if action in STARTER_ACTIONS or action == QuizAction.PRIVATE:
-            round_ = await quiz.lobby_round(callback_data.round)
-            is_admin = await is_chat_admin(bot, query)
-            allowed = is_admin if action == QuizAction.PRIVATE else (
-                is_admin or round_.starter_id == query.from_user.id
+        if action in LOBBY_PRESS_OF:
+            await quiz.press_lobby(
+                bot, callback_data.round, LOBBY_PRESS_OF[action], query.from_user.id,
+                is_admin=lambda: is_chat_admin(bot, query),
             )  # fmt: skip
-            if not allowed and action == QuizAction.PRIVATE:
-                raise NotAnAdmin
-            if not allowed:
-                await query.answer(t.plain("quiz.starter_only"), show_alert=True)
-                return
-        if action == QuizAction.START:
-            await quiz.start_game(bot, callback_data.round)
-        elif action == QuizAction.CANCEL:
-            await quiz.cancel_lobby(bot, callback_data.round)
-        elif action in SETTING_OF:
-            await quiz.change_setting(bot, callback_data.round, SETTING_OF[action])
         elif action == QuizAction.RESUME:
             await quiz.resume(bot, callback_data.round)
         elif action == QuizAction.MISSED:
@@ -149,20 +135,13 @@ def setup() -> Router:
         )
 
     @router.message(Command(commands.STOP.name))
-    async def cmd_stop(message: Message, bot: Bot, t: Translator, quiz: QuizService) -> None:
-        if _is_group(message):
-            round_ = await quiz.repo.open_round(message.chat.id)
-            user_id = (
-                message.from_user.id if message.from_user and not message.sender_chat else None
-            )
-            if (
-                round_ is not None
-                and round_.starter_id != user_id
-                and not await is_chat_admin(bot, message)
-            ):
-                await message.answer(t("quiz.starter_only"))
-                return
-        await quiz.stop(bot, message.chat.id)
+    async def cmd_stop(message: Message, bot: Bot, quiz: QuizService) -> None:
+        user_id = message.from_user.id if message.from_user and not message.sender_chat else None
+        # In a group the game is the starter's or the administrators' to stop.
+        await quiz.stop(
+            bot, message.chat.id, user_id,
+            (lambda: is_chat_admin(bot, message)) if _is_group(message) else None,
+        )  # fmt: skip
 
     @router.message(Command(commands.TOP.name))
     async def cmd_top(message: Message, t: Translator, quiz: QuizService) -> None:

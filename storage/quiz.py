@@ -11,24 +11,31 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.quiz.types import Answer, AnswerOutcome, Asked, Progress, Round, Standing
+from bot.quiz.types import (
+    OPEN_STATUSES,
+    Answer,
+    AnswerMode,
+    AnswerOutcome,
+    Asked,
+    Progress,
+    Round,
+    RoundChange,
+    RoundKind,
+    RoundStatus,
+    Standing,
+)
 from storage.cache import Lru
 from storage.db import in_one_step
 from storage.quiz_rows import _asked, _progress, _round
 
-OPEN_STATUSES = ("lobby", "running", "paused")
-
-
-ROUND_COLUMNS = {
-    "status", "current", "silent_streak", "deadline", "question_ids", "lobby_message_id",
-    "topic", "difficulty", "size", "open_period", "mode", "lang",
-}  # fmt: skip
-
+# The fields of RoundChange that are not columns of quiz_rounds.
+NOT_COLUMNS = {"clear_deadline"}
 
 ASKED_CACHE_SIZE = 5000
 ROUND_CACHE_SIZE = 2000
@@ -55,11 +62,11 @@ class QuizRepository:
         self,
         *,
         chat_id: int,
-        kind: str,
-        status: str,
+        kind: RoundKind,
+        status: RoundStatus,
         starter_id: int | None,
         lang: str,
-        mode: str = "poll",
+        mode: AnswerMode = AnswerMode.POLL,
         topic: str = "",
         difficulty: int = 0,
         size: int = 10,
@@ -109,21 +116,20 @@ class QuizRepository:
     async def update_round(
         self,
         round_id: int,
+        change: RoundChange,
         *,
-        expect_status: str | None = None,
+        expect_status: RoundStatus | None = None,
         expect_current: int | None = None,
-        **fields: Any,
     ) -> bool:
         """Update a round; with ``expect_*``, only if it is still in that state (a
         compare-and-set, so two triggers racing for the same transition cannot both win)."""
-        unknown = set(fields) - ROUND_COLUMNS
-        if unknown:
-            raise ValueError(f"unknown round columns {unknown}")
-        values = {
-            key: json.dumps(value) if key == "question_ids" else
-            value.isoformat() if isinstance(value, datetime) else value
-            for key, value in fields.items()
-        }  # fmt: skip
+        values: dict[str, Any] = {
+            field.name: _column_value(getattr(change, field.name))
+            for field in fields(change)
+            if field.name not in NOT_COLUMNS and getattr(change, field.name) is not None
+        }
+        if change.clear_deadline:
+            values["deadline"] = None
         assignments = ", ".join(f"{key} = :{key}" for key in values)
         sql = f"UPDATE quiz_rounds SET {assignments}, updated_at = :updated_at WHERE id = :id"
         params = {**values, "updated_at": self._now().isoformat(), "id": round_id}
@@ -141,21 +147,20 @@ class QuizRepository:
 
     async def due_rounds(self, now: datetime) -> list[Round]:
         rows = await self._all(
-            "SELECT * FROM quiz_rounds WHERE status = 'running' AND deadline <= ?"
-            " ORDER BY deadline",
-            (now.isoformat(),),
+            "SELECT * FROM quiz_rounds WHERE status = ? AND deadline <= ? ORDER BY deadline",
+            (RoundStatus.RUNNING, now.isoformat()),
         )
         return [_round(row) for row in rows]
 
     async def due_lobbies(self, now: datetime) -> list[Round]:
         """Lobbies whose automatic-start countdown has run out."""
         rows = await self._all(
-            "SELECT * FROM quiz_rounds WHERE status = 'lobby' AND deadline <= ?",
-            (now.isoformat(),),
+            "SELECT * FROM quiz_rounds WHERE status = ? AND deadline <= ?",
+            (RoundStatus.LOBBY, now.isoformat()),
         )
         return [_round(row) for row in rows]
 
-    async def stale_rounds(self, status: str, older_than: datetime) -> list[Round]:
+    async def stale_rounds(self, status: RoundStatus, older_than: datetime) -> list[Round]:
         """Rounds in ``status`` that nobody has touched since ``older_than``."""
         rows = await self._all(
             "SELECT * FROM quiz_rounds WHERE status = ? AND updated_at < ?",
@@ -165,8 +170,8 @@ class QuizRepository:
 
     async def rounds_played(self, since: datetime) -> int:
         row = await self._one(
-            "SELECT COUNT(*) FROM quiz_rounds WHERE status = 'finished' AND updated_at >= ?",
-            (since.isoformat(),),
+            "SELECT COUNT(*) FROM quiz_rounds WHERE status = ? AND updated_at >= ?",
+            (RoundStatus.FINISHED, since.isoformat()),
         )
         return int(row[0]) if row else 0
 
@@ -333,8 +338,8 @@ class QuizRepository:
         rows = await self._all("SELECT * FROM quiz_progress WHERE user_id = ?", (user_id,))
         return {row["question_id"]: _progress(row) for row in rows}
 
-    async def answer_days(self, user_id: int) -> list[str]:
-        """ISO timestamps (UTC) of the user's answers, newest first, one per distinct day."""
+    async def answer_days(self, user_id: int) -> list[datetime]:
+        """Times (UTC) of the user's answers, newest first, one per distinct UTC day."""
         rows = await self._all(
             """
             SELECT MAX(answered_at) FROM quiz_answers WHERE user_id = ?
@@ -342,4 +347,10 @@ class QuizRepository:
             """,
             (user_id,),
         )
-        return [row[0] for row in rows]
+        return [datetime.fromisoformat(row[0]) for row in rows]
+
+
+def _column_value(value: object) -> object:
+    if isinstance(value, list):  # the question ids
+        return json.dumps(value)
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.quiz.types import Asked, Progress, Round
+from bot.quiz.types import AnswerMode, Asked, Progress, Round, RoundKind, RoundStatus
 
 
 def _time(value: str | None) -> datetime | None:
@@ -20,9 +20,9 @@ def _round(row: aiosqlite.Row) -> Round:
     return Round(
         id=row["id"],
         chat_id=row["chat_id"],
-        kind=row["kind"],
-        mode=row["mode"],
-        status=row["status"],
+        kind=RoundKind(row["kind"]),
+        mode=AnswerMode(row["mode"]),
+        status=RoundStatus(row["status"]),
         starter_id=row["starter_id"],
         lang=row["lang"],
         topic=row["topic"],

@@ -26,6 +26,8 @@ MAX_LINES = 400
 PURE = (
     "bot.clock",
     "bot.quiz.engine",
+    "bot.quiz.lobby",
+    "bot.quiz.tallies",
     "bot.quiz.types",
     "bot.reminders.planner",
     "bot.reminders.almanac",

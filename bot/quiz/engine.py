@@ -7,7 +7,8 @@
   explain to a student and need no fitted parameters). A wrong answer sends the question to
   box 1, due at once: it comes back in the next round, never in the same one. A right answer
   moves it one box up; box N waits ``BOX_INTERVALS[N]`` before it is due again.
-- ``rank``: points first, then less total answer time.
+
+Counting the answers (standings, statistics, streaks) is in ``tallies.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.quiz.types import Progress, Standing
+from bot.quiz.types import Progress
 from content.models import Lang, Question
 
 BOX_INTERVALS: dict[int, timedelta] = {
@@ -132,29 +133,3 @@ def shuffle_for_send(
 
 def is_right(chosen: Iterable[int], correct: Iterable[int]) -> bool:
     return set(chosen) == set(correct)
-
-
-@dataclass(frozen=True, slots=True)
-class UserStats:
-    answered: int
-    right: int
-    by_topic: dict[str, tuple[int, int]]  # topic -> (right, answered)
-    streak_days: int
-    due: int
-    review_topic: str | None
-
-
-def rank(standings: Iterable[Standing]) -> list[Standing]:
-    """Points first; among equal points, less total answer time wins."""
-    return sorted(standings, key=lambda s: (-s.points, s.time_ms, s.name))
-
-
-def most_missed(results: dict[str, tuple[int, int]], limit: int = 3) -> list[str]:
-    """Question ids the group got wrong most often: ``results`` maps id → (right, answered)."""
-    missed = [
-        (right / answered if answered else 0.0, question_id)
-        for question_id, (right, answered) in results.items()
-        if answered and right < answered
-    ]
-    missed.sort()
-    return [question_id for _, question_id in missed[:limit]]

@@ -18,14 +18,9 @@ from aiogram.types import InlineKeyboardMarkup, InputPollOption
 
 from bot.clock import Clock
 from bot.quiz import views
-from bot.quiz.engine import (
-    after_answer,
-    answer_positions,
-    is_right,
-    rank,
-    shuffle_for_send,
-)
-from bot.quiz.types import Asked, Round, Standing
+from bot.quiz.engine import after_answer, answer_positions, is_right, shuffle_for_send
+from bot.quiz.tallies import standings
+from bot.quiz.types import AnswerMode, Asked, Round, RoundChange, RoundKind, RoundStatus
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ratelimit import RateLimiter
@@ -37,8 +32,6 @@ from storage.quiz import QuizRepository
 log = logging.getLogger(__name__)
 
 ROUND_SIZE = 10
-SIZES = (5, 10, 15, 20)
-OPEN_PERIODS = (10, 20, 30, 45, 60)
 DEFAULT_OPEN_PERIOD = 20
 # Answers can arrive a moment after the poll closes on Telegram's side; keep the question
 # open this much longer before moving on.
@@ -81,12 +74,15 @@ class QuizRounds:
         """Move the round from question ``expected`` to the next one; None if someone else did."""
         position = expected + 1
         deadline = None
-        if round_.kind == "group":
+        if round_.kind == RoundKind.GROUP:
             deadline = self.clock.now() + timedelta(seconds=round_.open_period) + GRACE
-        claimed = await self.repo.update_round(
-            round_.id, expect_status="running", expect_current=expected, current=position,
-            deadline=deadline, silent_streak=round_.silent_streak,
+        change = RoundChange(
+            current=position, deadline=deadline, clear_deadline=deadline is None,
+            silent_streak=round_.silent_streak,
         )  # fmt: skip
+        claimed = await self.repo.update_round(
+            round_.id, change, expect_status=RoundStatus.RUNNING, expect_current=expected
+        )
         return position if claimed else None
 
     async def _ask_next(self, bot: Bot, round_: Round, expected: int) -> None:
@@ -101,7 +97,7 @@ class QuizRounds:
 
     async def _close_buttons(self, bot: Bot, round_: Round, position: int) -> None:
         """In private answering mode, replace a finished question's buttons with its count."""
-        if round_.mode != "buttons" or position < 0:
+        if round_.mode != AnswerMode.BUTTONS or position < 0:
             return
         asked = await self.repo.asked_at(round_.id, position)
         if asked is None or not self.limiter.has_room(round_.chat_id, keep=2):
@@ -127,7 +123,7 @@ class QuizRounds:
             targets[position],
         )
         prefix = f"[{position + 1}/{len(round_.question_ids)}] "
-        if round_.mode == "buttons":
+        if round_.mode == AnswerMode.BUTTONS:
             t = self._t(lang)
             message = await bot.send_message(
                 round_.chat_id,
@@ -149,7 +145,7 @@ class QuizRounds:
                 is_anonymous=False,
                 correct_option_ids=list(spec.correct),
                 explanation=quote(spec.explanation),
-                open_period=round_.open_period if round_.kind == "group" else None,
+                open_period=round_.open_period if round_.kind == RoundKind.GROUP else None,
             )
             assert message.poll is not None
             poll_id = message.poll.id
@@ -157,9 +153,9 @@ class QuizRounds:
         # Telegram starts the poll's open period when the poll arrives.
         now = self.clock.now()
         closes_at = None
-        if round_.kind == "group":
+        if round_.kind == RoundKind.GROUP:
             closes_at = now + timedelta(seconds=round_.open_period)
-            await self.repo.update_round(round_.id, deadline=closes_at + GRACE)
+            await self.repo.update_round(round_.id, RoundChange(deadline=closes_at + GRACE))
         await self.repo.record_asked(
             Asked(
                 poll_id=poll_id, round_id=round_.id, chat_id=round_.chat_id,
@@ -192,7 +188,7 @@ class QuizRounds:
         if asked is None or round_ is None:
             raise ButtonExpired
         t = self._t(round_.lang)
-        if round_.status != "running" or (
+        if round_.status != RoundStatus.RUNNING or (
             asked.closes_at and self.clock.now() > asked.closes_at + GRACE
         ):
             raise QuizError("quiz.question_closed")
@@ -216,28 +212,28 @@ class QuizRounds:
     ) -> bool | None:
         """Record an answer once; returns whether it was right, or None if already counted."""
         round_ = round_ or await self.repo.get_round(asked.round_id)
-        if round_ is None or round_.status not in {"running", "paused"}:
+        if round_ is None or round_.status not in {RoundStatus.RUNNING, RoundStatus.PAUSED}:
             return None
         now = self.clock.now()
         if asked.closes_at is not None and now > asked.closes_at + GRACE:
             return None
         right = is_right(option_ids, asked.correct)
         periods: tuple[str, ...] = ()
-        if round_.kind == "group" and round_.counts:
+        if round_.kind == RoundKind.GROUP and round_.counts:
             periods = ("all", now.astimezone(self.zone).strftime("%Y-%m"))
         elapsed = max(0, int((now - asked.sent_at).total_seconds() * 1000))
         outcome = await self.repo.record_answer(
             asked, user_id=user_id, name=name, right=right, elapsed_ms=elapsed,
             leaderboard_periods=periods,
             progress=lambda previous: after_answer(previous, asked.question_id, right, now),
-            add_player=round_.kind == "group",
+            add_player=round_.kind == RoundKind.GROUP,
         )  # fmt: skip
         if outcome is None:
             return None
         # In private practice the next question follows every answer; in a group, once
         # everyone in the game has answered (otherwise the timer moves on).
-        current = asked.position == round_.current and round_.status == "running"
-        if current and (round_.kind == "private" or outcome.answers >= outcome.players):
+        current = asked.position == round_.current and round_.status == RoundStatus.RUNNING
+        if current and (round_.kind == RoundKind.PRIVATE or outcome.answers >= outcome.players):
             await self._ask_next(bot, round_, asked.position)
         return right
 
@@ -259,15 +255,14 @@ class QuizRounds:
                 raise
 
     async def _finish(self, bot: Bot, round_: Round) -> None:
-        if not await self.repo.update_round(
-            round_.id, status="finished", deadline=None, expect_status=round_.status
-        ):
+        finished = RoundChange(status=RoundStatus.FINISHED, clear_deadline=True)
+        if not await self.repo.update_round(round_.id, finished, expect_status=round_.status):
             return
         await self._close_buttons(bot, round_, round_.current)
         t = self._t(round_.lang)
         answers = await self.repo.round_answers(round_.id)
         asked = min(round_.current + 1, len(round_.question_ids))
-        if round_.kind == "private":
+        if round_.kind == RoundKind.PRIVATE:
             right = sum(answer.right for answer in answers)
             missed = [
                 self._missed(answer.question_id, round_.lang)
@@ -276,21 +271,10 @@ class QuizRounds:
             ]
             screen = views.private_result(t, round_.id, right, len(answers), missed)
         else:
-            totals: dict[int, tuple[int, int, int]] = {}
-            for answer in answers:
-                points, time_ms, count = totals.get(answer.user_id, (0, 0, 0))
-                totals[answer.user_id] = (
-                    points + answer.right,
-                    time_ms + answer.elapsed_ms,
-                    count + 1,
-                )
-            standings = rank(
-                Standing(user_id, name, *totals.get(user_id, (0, 0, 0)))
-                for user_id, name in await self.repo.players(round_.id)
-            )
+            ranked = standings(answers, await self.repo.players(round_.id))
             has_missed = any(not answer.right for answer in answers) and round_.counts
             screen = views.group_result(
-                t, round_.id, standings, round_.mode == "buttons", has_missed, asked
+                t, round_.id, ranked, round_.mode == AnswerMode.BUTTONS, has_missed, asked
             )
         await bot.send_message(round_.chat_id, screen.text, reply_markup=screen.markup)
 
@@ -308,10 +292,8 @@ class QuizRounds:
         asked = await self.repo.asked_at(round_.id, round_.current)
         if asked is None:
             # The question was claimed but never sent (a crash in between): send it now.
-            await self.repo.update_round(
-                round_.id,
-                deadline=self.clock.now() + timedelta(seconds=round_.open_period) + GRACE,
-            )
+            deadline = self.clock.now() + timedelta(seconds=round_.open_period) + GRACE
+            await self.repo.update_round(round_.id, RoundChange(deadline=deadline))
             await self._send_question(bot, round_, round_.current)
             return
         answered = await self.repo.answer_count(asked.poll_id)
@@ -319,13 +301,15 @@ class QuizRounds:
         if silent >= SILENT_QUESTIONS_BEFORE_PAUSE and round_.current + 1 < len(
             round_.question_ids
         ):
+            pause = RoundChange(
+                status=RoundStatus.PAUSED, silent_streak=silent, clear_deadline=True
+            )
             if await self.repo.update_round(
-                round_.id, expect_status="running", expect_current=round_.current,
-                status="paused", silent_streak=silent, deadline=None,
-            ):  # fmt: skip
+                round_.id, pause, expect_status=RoundStatus.RUNNING, expect_current=round_.current
+            ):
                 await self._close_buttons(bot, round_, round_.current)
                 screen = views.paused(self._t(round_.lang), round_.id)
                 await bot.send_message(round_.chat_id, screen.text, reply_markup=screen.markup)
             return
-        await self.repo.update_round(round_.id, silent_streak=silent)
+        await self.repo.update_round(round_.id, RoundChange(silent_streak=silent))
         await self._ask_next(bot, await self._reload(round_), round_.current)

@@ -8,39 +8,47 @@ is asked, answered and closed is in ``rounds.py``.
 
 from __future__ import annotations
 
-import itertools
 import logging
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 
 from bot.quiz import views
-from bot.quiz.engine import (
-    UserStats,
-    matching,
-    most_missed,
-    pick_questions,
-)
+from bot.quiz.engine import matching, pick_questions
+from bot.quiz.lobby import lobby_change
 from bot.quiz.rounds import (
     AUTO_START,
     DEFAULT_OPEN_PERIOD,
     LOBBY_RESERVE,
     LOBBY_TIMEOUT,
-    OPEN_PERIODS,
     PAUSE_TIMEOUT,
     REVIEW_SIZE,
     ROUND_SIZE,
-    SIZES,
     QuizError,
     QuizRounds,
 )
-from bot.quiz.types import Round, Standing
-from bot.telegram.errors import ButtonExpired, UserFacingError
-from content.models import Lang, Question
+from bot.quiz.tallies import UserStats, most_missed, question_results, streak, user_stats
+from bot.quiz.types import (
+    AnswerMode,
+    LobbyOption,
+    LobbyStep,
+    Round,
+    RoundChange,
+    RoundKind,
+    RoundStatus,
+    Standing,
+)
+from bot.telegram.errors import ButtonExpired, NotAnAdmin, UserFacingError
+from content.models import Lang
 
 log = logging.getLogger(__name__)
+
+CANCELLED = RoundChange(status=RoundStatus.CANCELLED, clear_deadline=True)
+
+# Asks Telegram whether the user who pressed or wrote is a chat administrator; called only
+# when the answer matters, since it costs a request.
+AdminCheck = Callable[[], Awaitable[bool]]
 
 
 class QuizService(QuizRounds):
@@ -65,7 +73,7 @@ class QuizService(QuizRounds):
             raise QuizError("quiz.unknown_topic")
         previous = await self.repo.open_round(chat_id)
         if previous is not None:
-            await self.repo.update_round(previous.id, status="cancelled")
+            await self.repo.update_round(previous.id, RoundChange(status=RoundStatus.CANCELLED))
         if question_ids is None:
             progress = await self.repo.progress(user_id)
             candidates = matching(self.catalog.questions.values(), topic, difficulty)
@@ -74,7 +82,8 @@ class QuizService(QuizRounds):
         if not question_ids:
             raise QuizError("quiz.no_questions")
         round_ = await self.repo.create_round(
-            chat_id=chat_id, kind="private", status="running", starter_id=user_id, lang=lang,
+            chat_id=chat_id, kind=RoundKind.PRIVATE, status=RoundStatus.RUNNING,
+            starter_id=user_id, lang=lang,
             topic=topic, difficulty=difficulty, size=len(question_ids),
             question_ids=question_ids, counts=False,
         )  # fmt: skip
@@ -97,26 +106,21 @@ class QuizService(QuizRounds):
 
     async def _own_private_round(self, round_id: int, user_id: int) -> Round:
         found = await self.repo.get_round(round_id)
-        if found is None or found.kind != "private" or found.starter_id != user_id:
+        if found is None or found.kind != RoundKind.PRIVATE or found.starter_id != user_id:
             raise ButtonExpired
         return found
-
-    # ---- asking -------------------------------------------------------------------------------
-
-    # ---- answers ------------------------------------------------------------------------------
 
     # ---- group games --------------------------------------------------------------------------
 
     async def open_lobby(
         self, bot: Bot, chat_id: int, starter_id: int | None, starter_name: str | None,
-        lang: Lang, private_answers: bool, topic: str = "",
+        lang: Lang, topic: str = "",
     ) -> None:  # fmt: skip
         if topic not in self.catalog.topics:
             topic = ""  # an old poster's topic: play all topics rather than fail
         round_ = await self.repo.create_round(
-            chat_id=chat_id, kind="group", status="lobby", starter_id=starter_id, lang=lang,
-            mode="buttons" if private_answers else "poll", open_period=DEFAULT_OPEN_PERIOD,
-            topic=topic,
+            chat_id=chat_id, kind=RoundKind.GROUP, status=RoundStatus.LOBBY,
+            starter_id=starter_id, lang=lang, open_period=DEFAULT_OPEN_PERIOD, topic=topic,
         )  # fmt: skip
         if round_ is None:
             raise QuizError("quiz.already_running")
@@ -124,7 +128,7 @@ class QuizService(QuizRounds):
             await self.repo.add_player(round_.id, starter_id, starter_name)
         screen = views.lobby(self.catalog, self._t(lang), await self._lobby_state(round_))
         message = await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
-        await self.repo.update_round(round_.id, lobby_message_id=message.message_id)
+        await self.repo.update_round(round_.id, RoundChange(lobby_message_id=message.message_id))
 
     async def _lobby_state(self, round_: Round) -> views.LobbyState:
         players = [name for _, name in await self.repo.players(round_.id)]
@@ -134,7 +138,8 @@ class QuizService(QuizRounds):
         return views.LobbyState(
             round_id=round_.id, topic=round_.topic, difficulty=round_.difficulty,
             size=round_.size, seconds=round_.open_period,
-            private_answers=round_.mode == "buttons", players=players, countdown=countdown,
+            private_answers=round_.mode == AnswerMode.BUTTONS, players=players,
+            countdown=countdown,
         )  # fmt: skip
 
     async def _refresh_lobby(self, bot: Bot, round_: Round, *, essential: bool = False) -> None:
@@ -147,7 +152,7 @@ class QuizService(QuizRounds):
 
     async def lobby_round(self, round_id: int) -> Round:
         round_ = await self.repo.get_round(round_id)
-        if round_ is None or round_.status != "lobby":
+        if round_ is None or round_.status != RoundStatus.LOBBY:
             raise ButtonExpired
         return round_
 
@@ -158,30 +163,35 @@ class QuizService(QuizRounds):
         players = await self.repo.players(round_.id)
         if len(players) >= 2 and round_.deadline is None:
             # Two players are ready: the game starts by itself after a countdown.
-            await self.repo.update_round(round_.id, deadline=self.clock.now() + AUTO_START)
+            countdown = RoundChange(deadline=self.clock.now() + AUTO_START)
+            await self.repo.update_round(round_.id, countdown)
             round_ = await self._reload(round_)
         await self._refresh_lobby(bot, round_)
         return "quiz.joined"
 
-    async def change_setting(self, bot: Bot, round_id: int, setting: str) -> None:
+    async def press_lobby(
+        self, bot: Bot, round_id: int, press: LobbyOption | LobbyStep, user_id: int,
+        is_admin: AdminCheck,
+    ) -> None:  # fmt: skip
+        """A lobby button: start, cancel or change an option. The game's starter or an
+        administrator may; the answering mode, which every player lives with, is the
+        administrators' alone."""
         round_ = await self.lobby_round(round_id)
-        topics = ["", *self.catalog.topics]
-        changes: dict[str, Any] = {}
-        if setting == "topic":
-            changes["topic"] = (
-                topics[(topics.index(round_.topic) + 1) % len(topics)]
-                if round_.topic in topics
-                else ""
-            )
-        elif setting == "level":
-            changes["difficulty"] = (round_.difficulty + 1) % 4
-        elif setting == "size":
-            changes["size"] = _next_of(SIZES, round_.size)
-        elif setting == "secs":
-            changes["open_period"] = _next_of(OPEN_PERIODS, round_.open_period)
-        elif setting == "priv":
-            changes["mode"] = "poll" if round_.mode == "buttons" else "buttons"
-        await self.repo.update_round(round_.id, **changes)
+        if press == LobbyOption.ANSWER_MODE:
+            if not await is_admin():
+                raise NotAnAdmin
+        elif round_.starter_id != user_id and not await is_admin():
+            raise QuizError("quiz.starter_only")
+        if press == LobbyStep.START:
+            await self.start_game(bot, round_.id)
+        elif press == LobbyStep.CANCEL:
+            await self.cancel_lobby(bot, round_.id)
+        else:
+            await self._change_option(bot, round_, press)
+
+    async def _change_option(self, bot: Bot, round_: Round, option: LobbyOption) -> None:
+        change = lobby_change(round_, option, list(self.catalog.topics))
+        await self.repo.update_round(round_.id, change)
         await self._refresh_lobby(bot, await self._reload(round_), essential=True)
 
     async def start_game(self, bot: Bot, round_id: int) -> None:
@@ -192,9 +202,8 @@ class QuizService(QuizRounds):
         picked = [
             q.id for q in pick_questions(candidates, round_.size, {}, self.clock.now(), self.rng)
         ]
-        started = await self.repo.update_round(
-            round_.id, expect_status="lobby", status="running", question_ids=picked, deadline=None
-        )
+        start = RoundChange(status=RoundStatus.RUNNING, question_ids=picked, clear_deadline=True)
+        started = await self.repo.update_round(round_.id, start, expect_status=RoundStatus.LOBBY)
         if not started:
             return
         round_ = await self._reload(round_)
@@ -211,7 +220,7 @@ class QuizService(QuizRounds):
     async def cancel_lobby(self, bot: Bot, round_id: int) -> None:
         round_ = await self.lobby_round(round_id)
         cancelled = await self.repo.update_round(
-            round_.id, expect_status="lobby", status="cancelled"
+            round_.id, RoundChange(status=RoundStatus.CANCELLED), expect_status=RoundStatus.LOBBY
         )
         if cancelled and round_.lobby_message_id is not None:
             text = self._t(round_.lang)("quiz.cancelled")
@@ -219,18 +228,23 @@ class QuizService(QuizRounds):
 
     async def resume(self, bot: Bot, round_id: int) -> None:
         round_ = await self.repo.get_round(round_id)
-        if round_ is None or round_.status != "paused":
+        if round_ is None or round_.status != RoundStatus.PAUSED:
             raise ButtonExpired
-        if await self.repo.update_round(
-            round_.id, expect_status="paused", status="running", silent_streak=0
-        ):
+        running = RoundChange(status=RoundStatus.RUNNING, silent_streak=0)
+        if await self.repo.update_round(round_.id, running, expect_status=RoundStatus.PAUSED):
             await self._ask_next(bot, await self._reload(round_), round_.current)
 
-    async def stop(self, bot: Bot, chat_id: int) -> Round:
+    async def stop(
+        self, bot: Bot, chat_id: int, user_id: int | None, is_admin: AdminCheck | None
+    ) -> Round:
+        """/stop: in a group (``is_admin`` given) only the game's starter or an administrator
+        may; in a private chat, the user's own practice."""
         round_ = await self.repo.open_round(chat_id)
         if round_ is None:
             raise QuizError("quiz.nothing_to_stop")
-        if round_.status == "lobby":
+        if is_admin is not None and round_.starter_id != user_id and not await is_admin():
+            raise QuizError("quiz.starter_only")
+        if round_.status == RoundStatus.LOBBY:
             await self.cancel_lobby(bot, round_.id)
         else:
             await self._finish(bot, round_)
@@ -238,17 +252,20 @@ class QuizService(QuizRounds):
 
     async def review_missed(self, bot: Bot, round_id: int, starter_id: int | None) -> None:
         finished = await self.repo.get_round(round_id)
-        if finished is None or finished.kind != "group" or finished.status != "finished":
+        if (
+            finished is None
+            or finished.kind != RoundKind.GROUP
+            or finished.status != RoundStatus.FINISHED
+        ):
             raise ButtonExpired
-        results: dict[str, tuple[int, int]] = {}
-        for answer in await self.repo.round_answers(round_id):
-            right, answered = results.get(answer.question_id, (0, 0))
-            results[answer.question_id] = (right + int(answer.right), answered + 1)
-        missed = most_missed(results, REVIEW_SIZE)
+        missed = most_missed(
+            question_results(await self.repo.round_answers(round_id)), REVIEW_SIZE
+        )
         if not missed:
             raise QuizError("quiz.no_mistakes")
         review = await self.repo.create_round(
-            chat_id=finished.chat_id, kind="group", status="running", starter_id=starter_id,
+            chat_id=finished.chat_id, kind=RoundKind.GROUP, status=RoundStatus.RUNNING,
+            starter_id=starter_id,
             lang=finished.lang, mode=finished.mode, size=len(missed),
             open_period=finished.open_period, question_ids=missed, counts=False,
         )  # fmt: skip
@@ -271,7 +288,7 @@ class QuizService(QuizRounds):
                 # would only collect refusals.
                 log.info("quiz round %s: chat %s refused (%s); cancelled",
                          round_.id, round_.chat_id, error.message)  # fmt: skip
-                await self.repo.update_round(round_.id, status="cancelled", deadline=None)
+                await self.repo.update_round(round_.id, CANCELLED)
             except Exception:  # one broken chat must not stop the other games
                 log.exception("quiz round %s: timeout handling failed", round_.id)
         for round_ in await self.repo.due_lobbies(now):
@@ -279,11 +296,14 @@ class QuizService(QuizRounds):
                 await self.start_game(bot, round_.id)
             except (UserFacingError, TelegramForbiddenError) as error:
                 log.info("lobby %s could not start: %s", round_.id, error)
-                await self.repo.update_round(round_.id, status="cancelled", deadline=None)
-        for round_ in await self.repo.stale_rounds("lobby", now - LOBBY_TIMEOUT):
+                await self.repo.update_round(round_.id, CANCELLED)
+        for round_ in await self.repo.stale_rounds(RoundStatus.LOBBY, now - LOBBY_TIMEOUT):
             # Nobody started it: free the chat for the next game.
-            await self.repo.update_round(round_.id, expect_status="lobby", status="cancelled")
-        for round_ in await self.repo.stale_rounds("paused", now - PAUSE_TIMEOUT):
+            await self.repo.update_round(
+                round_.id, RoundChange(status=RoundStatus.CANCELLED),
+                expect_status=RoundStatus.LOBBY,
+            )  # fmt: skip
+        for round_ in await self.repo.stale_rounds(RoundStatus.PAUSED, now - PAUSE_TIMEOUT):
             await self._finish(bot, round_)
 
     # ---- leaderboards and stats ---------------------------------------------------------------
@@ -296,46 +316,7 @@ class QuizService(QuizRounds):
 
     async def stats(self, user_id: int) -> UserStats:
         progress = await self.repo.progress(user_id)
-        by_topic: dict[str, tuple[int, int]] = {}
-        due_by_topic: dict[str, int] = {}
         now = self.clock.now()
-        for item in progress.values():
-            question: Question | None = self.catalog.questions.get(item.question_id)
-            if question is None:
-                continue
-            right, answered = by_topic.get(question.topic, (0, 0))
-            by_topic[question.topic] = (right + item.correct, answered + item.seen)
-            if item.due_at <= now:
-                due_by_topic[question.topic] = due_by_topic.get(question.topic, 0) + 1
-        review_topic = (
-            max(due_by_topic, key=lambda topic: due_by_topic[topic]) if due_by_topic else None
-        )
-        return UserStats(
-            answered=sum(item.seen for item in progress.values()),
-            right=sum(item.correct for item in progress.values()),
-            by_topic=by_topic,
-            streak_days=self._streak(await self.repo.answer_days(user_id)),
-            due=sum(due_by_topic.values()),
-            review_topic=review_topic,
-        )
-
-    def _streak(self, stamps: list[str]) -> int:
-        """Days in a row with at least one answer, ending today or yesterday (bot's time zone)."""
-        days = sorted(
-            {datetime.fromisoformat(stamp).astimezone(self.zone).date() for stamp in stamps},
-            reverse=True,
-        )
-        today = self.clock.now().astimezone(self.zone).date()
-        if not days or (today - days[0]).days > 1:
-            return 0
-        streak = 1
-        for newer, older in itertools.pairwise(days):
-            if (newer - older).days != 1:
-                break
-            streak += 1
-        return streak
-
-
-def _next_of(values: tuple[int, ...], current: int) -> int:
-    later = [value for value in values if value > current]
-    return later[0] if later else values[0]
+        topic_of = {question.id: question.topic for question in self.catalog.questions.values()}
+        streak_days = streak(await self.repo.answer_days(user_id), now, self.zone)
+        return user_stats(progress.values(), topic_of, now, streak_days)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.quiz.engine import UserStats
+from bot.quiz.tallies import UserStats
 from bot.quiz.types import Standing
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
 from bot.telegram.i18n import Html, Translator, quote
