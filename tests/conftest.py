@@ -11,11 +11,13 @@ import pytest
 
 from bot.app.config import Settings
 from bot.app.container import Services, create_services
+from bot.app.runner import emit_startup
 from bot.clock import FakeClock
 from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import DATA_DIR, Catalog, load_catalog
+from tests.vocabulary import Restartable
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
@@ -64,6 +66,30 @@ async def world(telegram: FakeTelegram, services: Services) -> AsyncIterator[Wor
     unanswered = [query for query, answered in telegram.open_callbacks.items() if not answered]
     assert not unanswered, f"callback queries left unanswered: {unanswered}"
     assert not telegram.violations, f"Telegram limits violated: {telegram.violations}"
+
+
+@pytest.fixture
+async def restartable(
+    tmp_path: Path, settings: Settings, clock: FakeClock, telegram: FakeTelegram, catalog: Catalog
+) -> AsyncIterator[Restartable]:
+    """Start the bot on a database file as the process does (start-up hook included; the
+    test's clock drives the jobs); calling it again "restarts" it on the same file."""
+    opened: list[Services] = []
+
+    async def start() -> tuple[World, Services]:
+        services = await create_services(
+            settings, clock, catalog=catalog, database_path=tmp_path / "bot.sqlite3",
+            rng=random.Random(len(opened)),
+        )  # fmt: skip
+        services.run_scheduler = False
+        opened.append(services)
+        world = offline_world(telegram, services)
+        await emit_startup(world.dispatcher, world.bot)  # start-up puts in-flight work back
+        return world, services
+
+    yield start
+    for services in opened:
+        await services.close()
 
 
 @pytest.fixture(scope="module")

@@ -364,13 +364,13 @@ async def test_a_time_sensitive_section_shows_as_of(
     await reader.send("/topics")
     await reader.tap(topic_button)
     await reader.tap(f"{index + 1}. ")
-    card = " ".join((world.last(reader.private).text or "").split())
+    card = " ".join(world.last_text(reader.private).split())
     assert ctbt.sections[index].title.get(lang) in card
     assert expected in card
     undated = next(i for i, s in enumerate(ctbt.sections) if s.as_of is None)
     await reader.tap("☰")
     await reader.tap(f"{undated + 1}. ")
-    assert "🗓" not in (world.last(reader.private).text or "")
+    assert "🗓" not in world.last_text(reader.private)
 
 
 @pytest.mark.parametrize(
@@ -403,14 +403,14 @@ async def test_a_glossary_term_shows_its_sources_and_as_of(
     assert term is not None and term.as_of == date(2022, 8, 1)
     reader = world.user("Reader", lang)
     await reader.send(f"/glossary {query}")
-    reply = " ".join((world.last(reader.private).text or "").split())
+    reply = " ".join(world.last_text(reader.private).split())
     assert term.note is not None and term.note.get(lang) in reply
     assert sources in reply and as_of in reply
     # a term that states no figure cites nothing and shows no source line
     kurchatov = catalog.term("kurchatov")
     assert kurchatov is not None and not kurchatov.cite
     await reader.send(f"/glossary {kurchatov.name.get(lang)}")
-    assert "📄" not in (world.last(reader.private).text or "")
+    assert "📄" not in world.last_text(reader.private)
 
 
 async def test_every_glossary_page_with_its_source_lines_is_sent(
@@ -421,7 +421,7 @@ async def test_every_glossary_page_with_its_source_lines_is_sent(
     await reader.send("/glossary")
     shown = 0
     while True:
-        text = world.last(reader.private).text or ""
+        text = world.last_text(reader.private)
         shown += text.count("📄")
         if "▶" not in [button["text"] for button in world.last(reader.private).buttons()]:
             break

@@ -31,13 +31,13 @@ async def test_start_greets_in_the_users_language_with_a_menu(world: World) -> N
 async def test_unsupported_telegram_language_falls_back_to_english(world: World) -> None:
     hans = world.user("Hans", "de")
     await hans.send("/start")
-    assert "Hello" in (world.last(hans.private).text or "")
+    assert "Hello" in world.last_text(hans.private)
 
 
 async def test_user_name_is_escaped(world: World) -> None:
     mallory = world.user("<b>Mal & lory", "en")
     await mallory.send("/start")
-    assert "<b>Mal & lory" in (world.last(mallory.private).text or "")
+    assert "<b>Mal & lory" in world.last_text(mallory.private)
 
 
 async def test_start_deep_link_opens_the_topic(world: World) -> None:
@@ -50,7 +50,7 @@ async def test_start_deep_link_opens_the_topic(world: World) -> None:
 async def test_start_with_an_invalid_payload_greets_normally(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/start no-such-topic")
-    assert (world.last(alice.private).text or "").startswith("Hello, Alice")
+    assert world.last_text(alice.private).startswith("Hello, Alice")
 
 
 async def test_help_lists_every_menu_command(world: World) -> None:
@@ -58,7 +58,7 @@ async def test_help_lists_every_menu_command(world: World) -> None:
 
     alice = world.user("Alice", "en")
     await alice.send("/help")
-    text = world.last(alice.private).text or ""
+    text = world.last_text(alice.private)
     for command in commands_for(Where.PRIVATE):
         assert f"/{command.name}" in text
 
@@ -71,16 +71,16 @@ async def test_topic_navigation_edits_one_message(world: World) -> None:
     assert [r.method for r in requests] == ["editMessageText", "answerCallbackQuery"]
     assert world.last(alice.private).message_id == menu.message_id
     await alice.tap("1. Испытания")
-    card = world.last(alice.private).text or ""
+    card = world.last_text(alice.private)
     assert "468" in card and "Источники: Рабочий документ РК, 2019, ¶10" in card
     await alice.tap("▶")
-    assert "Закрытие" in (world.last(alice.private).text or "")
+    assert "Закрытие" in world.last_text(alice.private)
     await alice.tap("◀")
-    assert "Испытания" in (world.last(alice.private).text or "")
+    assert "Испытания" in world.last_text(alice.private)
     await alice.tap("Оглавление")
-    assert "Разделы" in (world.last(alice.private).text or "")
+    assert "Разделы" in world.last_text(alice.private)
     await alice.tap("Зона, свободная")  # the related-topic button
-    assert "2006" in (world.last(alice.private).text or "")
+    assert "2006" in world.last_text(alice.private)
     assert len(world.messages(alice.private)) == 1
 
 
@@ -91,7 +91,7 @@ async def test_pressing_the_current_page_again_is_quiet(
     alice = world.user("Alice", "en")
     await alice.send("/timeline")
     await alice.tap("▶")
-    assert "2006" in (world.last(alice.private).text or "")
+    assert "2006" in world.last_text(alice.private)
     requests = await alice.tap("2/2")
     assert [r.method for r in requests] == ["editMessageText", "answerCallbackQuery"]
     assert requests[0].error is not None and "not modified" in requests[0].error
@@ -112,13 +112,13 @@ async def test_fact_from_a_topic_stays_in_the_topic(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/start canwfz")
     await alice.tap("A fact from this topic")
-    assert "CANWFZ Treaty was signed" in (world.last(alice.private).text or "")
+    assert "CANWFZ Treaty was signed" in world.last_text(alice.private)
 
 
 async def test_timeline_is_chronological(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/timeline")
-    text = world.last(alice.private).text or ""
+    text = world.last_text(alice.private)
     assert text.index("1949") < text.index("1991") < text.index("2006") < text.index("2024")
     assert "★" in text
 
@@ -126,20 +126,20 @@ async def test_timeline_is_chronological(world: World) -> None:
 async def test_glossary_lookup_in_any_language(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/glossary ДНЯО")
-    text = world.last(alice.private).text or ""
+    text = world.last_text(alice.private)
     assert "NPT" in text and "Non-Proliferation" in text and "ЯҚТШ" in text
     await alice.send("/glossary zzzz")
-    assert "No term matches" in (world.last(alice.private).text or "")
+    assert "No term matches" in world.last_text(alice.private)
     await alice.send("/glossary")
-    assert "Glossary" in (world.last(alice.private).text or "")
+    assert "Glossary" in world.last_text(alice.private)
 
 
 async def test_search_understands_russian_morphology_and_typos(world: World) -> None:
     alice = world.user("Alice", "ru")
     await alice.send("полигона")
-    assert "Семипалатинский полигон" in (world.last(alice.private).text or "")
+    assert "Семипалатинский полигон" in world.last_text(alice.private)
     await alice.send("/search семипалатинскго договора")  # one letter missing
-    result = world.last(alice.private).text or ""
+    result = world.last_text(alice.private)
     assert "результат" in result and "Семипалатинск" in result
 
 
@@ -147,25 +147,25 @@ async def test_search_results_open_the_matching_section(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("closed International Day")
     await alice.tap("1.")
-    assert "Closure" in (world.last(alice.private).text or "")
+    assert "Closure" in world.last_text(alice.private)
 
 
 async def test_search_escapes_the_query(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("<script> & </b>")
-    assert "<script> & </b>" in (world.last(alice.private).text or "")
+    assert "<script> & </b>" in world.last_text(alice.private)
 
 
 async def test_search_rejects_oversize_text_clearly(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("nuclear " * 100)
-    assert "too long to search" in (world.last(alice.private).text or "")
+    assert "too long to search" in world.last_text(alice.private)
 
 
 async def test_search_needs_words(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/search")
-    assert "Send a few words" in (world.last(alice.private).text or "")
+    assert "Send a few words" in world.last_text(alice.private)
 
 
 async def test_group_commands_with_and_without_mention(world: World) -> None:
@@ -193,9 +193,9 @@ async def test_unknown_command_gets_a_hint(world: World) -> None:
     alice = world.user("Alice", "en")
     group = world.group("Delegates", {alice: "member"})
     await alice.send("/frobnicate <now>")
-    assert "I don't know the command /frobnicate" in (world.last(alice.private).text or "")
+    assert "I don't know the command /frobnicate" in world.last_text(alice.private)
     await alice.send("/frobnicate@nwfz_test_bot", chat=group)
-    assert "/help" in (world.last(group).text or "")
+    assert "/help" in world.last_text(group)
 
 
 async def test_stickers_and_photos_in_private_get_a_clear_reply(world: World) -> None:
@@ -233,9 +233,9 @@ async def test_language_in_private_is_per_user(world: World) -> None:
     alice = world.user("Alice", "ru")
     await alice.send("/language")
     await alice.tap("English")
-    assert "Language set: English" in (world.last(alice.private).text or "")
+    assert "Language set: English" in world.last_text(alice.private)
     await alice.send("/help")
-    assert "What I can do" in (world.last(alice.private).text or "")
+    assert "What I can do" in world.last_text(alice.private)
     await alice.send("/language")
     await alice.tap("Қазақша")
     await alice.send("/help")  # kk interface strings fall back to Russian until translated
@@ -246,13 +246,13 @@ async def test_group_language_is_for_admins_only(world: World) -> None:
     admin, member = world.user("Admin", "en"), world.user("Member", "en")
     group = world.group("Delegates", {admin: "administrator", member: "member"})
     await member.send("/language", chat=group)
-    assert "только администраторы" in (world.last(group).text or "")
+    assert "только администраторы" in world.last_text(group)
     await admin.send("/language", chat=group)
     requests = await member.tap("English", chat=group)
     assert requests[-1].method == "answerCallbackQuery" and requests[-1].params["show_alert"]
     await admin.tap("English", chat=group)
     await member.send("/help", chat=group)
-    assert "What I can do" in (world.last(group).text or "")
+    assert "What I can do" in world.last_text(group)
 
 
 async def test_anonymous_admin_counts_as_admin(world: World) -> None:
@@ -273,7 +273,7 @@ async def test_sources_lists_every_document(world: World, services: Services) ->
 async def test_about_counts_the_content(world: World, services: Services) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/about")
-    text = world.last(alice.private).text or ""
+    text = world.last_text(alice.private)
     assert f"{len(services.catalog.topics)} topics" in text
 
 
@@ -312,7 +312,7 @@ async def test_bot_added_to_group_says_hello(world: World) -> None:
     alice = world.user("Alice", "en")
     group = world.group("Delegates", {alice: "creator"})
     await world.member_update(group, alice.user, "left", "member")
-    assert "/help" in (world.last(group).text or "")
+    assert "/help" in world.last_text(group)
 
 
 async def test_group_to_supergroup_migration_keeps_settings(
@@ -337,7 +337,7 @@ async def test_unexpected_errors_get_a_polite_reply(
     monkeypatch.setattr(services.library, "random_fact", broken)
     alice = world.user("Alice", "en")
     await alice.send("/fact")
-    assert "something went wrong" in (world.last(alice.private).text or "")
+    assert "something went wrong" in world.last_text(alice.private)
 
 
 async def test_a_flooding_user_is_told_once_and_others_are_served(
@@ -356,11 +356,11 @@ async def test_a_flooding_user_is_told_once_and_others_are_served(
     assert len(replies) == 6, "five answered, then one warning, then silence"
     assert "Too many messages" in replies[-1]
     await bob.send("/fact")
-    assert "Sources" in (world.last(bob.private).text or ""), "others are not slowed down"
+    assert "Sources" in world.last_text(bob.private), "others are not slowed down"
     assert isinstance(services.clock, FakeClock)
     services.clock.advance(seconds=11)
     await alice.send("/fact")
-    assert "Sources" in (world.last(alice.private).text or ""), "served again after the cool-down"
+    assert "Sources" in world.last_text(alice.private), "served again after the cool-down"
 
 
 async def test_pressing_a_language_twice_is_not_an_error(world: World) -> None:

@@ -99,7 +99,7 @@ async def test_from_december_one_tap_reaches_29_august(
     assert text.split(words.closure)[0].endswith("★ "), "a key date"
     # A year on, the same date counts one more year.
     await alice.tap("2027 ›")
-    assert words.closure_2027 in (world.last(alice.private).text or "")
+    assert words.closure_2027 in world.last_text(alice.private)
 
 
 @pytest.mark.parametrize("lang", ["ru", "en", "kk"])
@@ -108,7 +108,7 @@ async def test_month_navigation_wraps_across_new_year(
 ) -> None:
     alice, words = await dates_in_december(world, services, lang)
     await alice.tap(words.december)
-    december = world.last(alice.private).text or ""
+    december = world.last_text(alice.private)
     # Every date of the month, key or not: Independence Day (16 December 1991) is not a key one.
     assert re.search(r"^16 \w+, 1991 — 35 ", december, re.MULTILINE), december
     await alice.tap(words.january_next)
@@ -118,7 +118,7 @@ async def test_month_navigation_wraps_across_new_year(
     await alice.tap(words.december_back)
     assert world.last(alice.private).text == december, "and back to where it started"
     await alice.tap("★ 2026")
-    assert words.closure in (world.last(alice.private).text or "")
+    assert words.closure in world.last_text(alice.private)
 
 
 async def test_today_is_the_chat_time_zone_s_today(world: World, services: Services) -> None:
@@ -129,7 +129,7 @@ async def test_today_is_the_chat_time_zone_s_today(world: World, services: Servi
     labels = [button["text"] for button in world.last(alice.private).buttons()]
     assert labels == ["★ Key dates of 2027", "📅 January 2027"]
     await alice.tap("Key dates of 2027")
-    assert "29 August, 1991 — 36 years" in (world.last(alice.private).text or "")
+    assert "29 August, 1991 — 36 years" in world.last_text(alice.private)
     # In New York it is still 15:00 on 31 December.
     await alice.send("/subscribe")
     await alice.send("/reminders America/New_York")
@@ -146,7 +146,7 @@ async def test_group_members_turn_the_pages_too(world: World, services: Services
     requests = await member.tap("Ключевые даты 2026 года", chat=group)
     [answer] = [r for r in requests if r.method == "answerCallbackQuery"]
     assert not answer.params.get("show_alert"), "reading the calendar is for everyone"
-    assert "29 августа, 1991 — 35 лет" in (world.last(group).text or "")
+    assert "29 августа, 1991 — 35 лет" in world.last_text(group)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ async def test_every_page_of_a_year_fits_a_message_and_lists_every_date(
     texts = [page.text or ""]
     for month in range(1, 13):
         await reader.press(page, f"dt:2026:{month}")
-        texts.append(world.last(reader.private).text or "")
+        texts.append(world.last_text(reader.private))
     expected = [
         sum(event.key for event in catalog.calendar),
         *(sum(event.month == month for event in catalog.calendar) for month in range(1, 13)),

@@ -22,11 +22,12 @@ from aiogram.methods import TelegramMethod
 
 from bot.app.container import Services
 from bot.clock import FakeClock
-from bot.offline.records import Request, StoredMessage
+from bot.offline.records import Request
 from bot.offline.session import FakeSession
 from bot.offline.telegram import FakeTelegram
 from bot.offline.world import Actor, World
 from bot.telegram.ratelimit import MAX_RETRY_AFTER_ATTEMPTS
+from tests.vocabulary import run_jobs
 
 GENERIC = "Sorry, something went wrong"
 EVE = datetime(2026, 8, 28, 20, 0, tzinfo=UTC)  # the evening before 29 August
@@ -34,17 +35,6 @@ EVE = datetime(2026, 8, 28, 20, 0, tzinfo=UTC)  # the evening before 29 August
 
 def calls(requests: list[Request], method: str) -> list[Request]:
     return [r for r in requests if r.method == method]
-
-
-def polls(world: World, chat: dict[str, Any]) -> list[StoredMessage]:
-    return [m for m in world.messages(chat) if m.poll_id is not None]
-
-
-def right_option(world: World, message: StoredMessage) -> int:
-    assert message.poll_id is not None
-    correct = world.telegram.polls[message.poll_id].correct_option_ids
-    assert correct is not None
-    return correct[0]
 
 
 def give_up_on_unanswered(telegram: FakeTelegram) -> list[str]:
@@ -89,7 +79,7 @@ async def greet(world: World, alice: Actor) -> None:
 
 async def navigate(world: World, alice: Actor) -> None:
     if not world.messages(alice.private) or "Semipalatinsk test site" in (
-        world.last(alice.private).text or ""
+        world.last_text(alice.private)
     ):
         await alice.send("/topics")  # a menu to navigate from (the last press changed screens)
     await alice.tap("Semipalatinsk")  # editMessageText, then answerCallbackQuery
@@ -104,11 +94,11 @@ async def calendar(world: World, alice: Actor) -> None:
 
 
 def greeted(world: World, alice: Actor) -> bool:
-    return (world.last(alice.private).text or "").startswith("Hello, Alice")
+    return world.last_text(alice.private).startswith("Hello, Alice")
 
 
 def navigated(world: World, alice: Actor) -> bool:
-    return "Semipalatinsk test site" in (world.last(alice.private).text or "")
+    return "Semipalatinsk test site" in world.last_text(alice.private)
 
 
 def quizzed(world: World, alice: Actor) -> bool:
@@ -176,7 +166,7 @@ async def test_a_429_storm_longer_than_the_retry_budget_fails_once_then_recovers
     greeting = calls(requests, "sendMessage")[:MAX_RETRY_AFTER_ATTEMPTS]
     assert all(r.error and r.error.startswith("Too Many Requests") for r in greeting)
     assert clock.now() - before >= timedelta(seconds=3 * (MAX_RETRY_AFTER_ATTEMPTS - 1))
-    assert GENERIC in (world.last(alice.private).text or ""), "the user is told, not left waiting"
+    assert GENERIC in world.last_text(alice.private), "the user is told, not left waiting"
     await alice.send("/start")
     assert greeted(world, alice)
 
@@ -204,7 +194,7 @@ async def test_a_5xx_storm_costs_replies_not_the_bot(
     failed = [r for r in calls(world.telegram.requests, method) if r.error == description]
     assert len(failed) == 3, "each failure hit one request; none was retried blindly"
     await alice.send("/help")
-    assert "What I can do" in (world.last(alice.private).text or ""), "the next command works"
+    assert "What I can do" in world.last_text(alice.private), "the next command works"
 
 
 async def test_a_failed_callback_answer_is_replaced_by_the_error_alert(world: World) -> None:
@@ -214,7 +204,7 @@ async def test_a_failed_callback_answer_is_replaced_by_the_error_alert(world: Wo
     answers = calls(requests, "answerCallbackQuery")
     assert [r.error for r in answers] == ["Bad Gateway", None]
     assert all(world.telegram.open_callbacks.values()), "the button does not spin forever"
-    assert "Semipalatinsk test site" in (world.last(alice.private).text or ""), "screen shown"
+    assert "Semipalatinsk test site" in world.last_text(alice.private), "screen shown"
 
 
 # ---- state survives what the reply does not ------------------------------------------------
@@ -229,7 +219,7 @@ async def test_a_subscription_survives_a_failed_confirmation(
     assert world.messages(alice.private) == [], "nothing got through"
     assert await services.reminders.repo.get(alice.id) is not None, "subscribed all the same"
     await alice.send("/reminders")  # the storm is over: the settings screen
-    assert "Asia/Almaty" in (world.last(alice.private).text or "")
+    assert "Asia/Almaty" in world.last_text(alice.private)
 
 
 async def test_a_setting_survives_a_failed_edit(world: World, services: Services) -> None:
@@ -240,7 +230,7 @@ async def test_a_setting_survives_a_failed_edit(world: World, services: Services
     chat = await services.profiles.chats.get(alice.id)
     assert chat is not None and chat.timezone == "Europe/Berlin", "saved before the edit failed"
     await alice.send("/reminders")
-    assert "Europe/Berlin" in (world.last(alice.private).text or "")
+    assert "Europe/Berlin" in world.last_text(alice.private)
 
 
 async def test_a_quiz_answer_survives_a_failed_next_question(
@@ -248,19 +238,19 @@ async def test_a_quiz_answer_survives_a_failed_next_question(
 ) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/quiz canwfz")
-    first = polls(world, alice.private)[-1]
+    first = world.last_poll(alice.private)
     world.telegram.fail("sendPoll", 502, "Bad Gateway", times=2)
-    requests = await alice.answer_poll(first, right_option(world, first))
+    requests = await alice.answer_poll(first, world.right_option(first))
     assert [r.error for r in calls(requests, "sendPoll")] == ["Bad Gateway"]
-    assert polls(world, alice.private)[-1] is first, "the next question was lost"
+    assert world.last_poll(alice.private) is first, "the next question was lost"
     answers = await services.quiz.repo.round_answers(1)
     assert [(a.user_id, a.right) for a in answers] == [(alice.id, True)], "the answer was not"
     stats = await services.quiz.stats(alice.id)
     assert stats.answered == 1
     await alice.send("/quiz canwfz")  # the storm's last failure: told, and tries again
-    assert GENERIC in (world.last(alice.private).text or "")
+    assert GENERIC in world.last_text(alice.private)
     await alice.send("/quiz canwfz")
-    assert polls(world, alice.private)[-1] is not first, "a new round starts"
+    assert world.last_poll(alice.private) is not first, "a new round starts"
     assert (await services.quiz.stats(alice.id)).answered == 1
 
 
@@ -277,12 +267,12 @@ async def test_a_group_game_survives_a_429_storm_on_its_polls(
         "sendPoll", 429, "Too Many Requests: retry after 5", times=3, retry_after=5
     )
     await alice.tap("Start", chat=group)
-    first = polls(world, group)[-1]
+    first = world.last_poll(group)
     question = world.telegram.polls[first.poll_id or ""]
     assert question.question.startswith("[1/"), "the first question arrived after the storm"
-    await alice.answer_poll(first, right_option(world, first))
-    await bob.answer_poll(first, right_option(world, first))
-    assert polls(world, group)[-1] is not first, "everyone answered: the game goes on"
+    await alice.answer_poll(first, world.right_option(first))
+    await bob.answer_poll(first, world.right_option(first))
+    assert world.last_poll(group) is not first, "everyone answered: the game goes on"
     answers = await services.quiz.repo.round_answers(1)
     assert sorted(a.user_id for a in answers) == sorted([alice.id, bob.id])
 
@@ -299,7 +289,7 @@ async def test_a_dropped_connection_loses_one_reply_and_no_state(
     assert dropped == ["sendMessage"]
     assert await services.reminders.repo.get(alice.id) is not None
     await alice.send("/reminders")
-    assert "Asia/Almaty" in (world.last(alice.private).text or "")
+    assert "Asia/Almaty" in world.last_text(alice.private)
 
 
 async def test_a_dropped_connection_while_asking_keeps_the_answer(
@@ -307,13 +297,13 @@ async def test_a_dropped_connection_while_asking_keeps_the_answer(
 ) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/quiz canwfz")
-    first = polls(world, alice.private)[-1]
+    first = world.last_poll(alice.private)
     dropped = drop_connection(monkeypatch, world, "sendPoll", times=1)
-    await alice.answer_poll(first, right_option(world, first))
+    await alice.answer_poll(first, world.right_option(first))
     assert dropped == ["sendPoll"]
     assert (await services.quiz.stats(alice.id)).answered == 1
     await alice.send("/quiz canwfz")
-    assert polls(world, alice.private)[-1] is not first
+    assert world.last_poll(alice.private) is not first
 
 
 async def test_a_dropped_connection_on_a_button_press(
@@ -325,19 +315,10 @@ async def test_a_dropped_connection_on_a_button_press(
     assert dropped == ["answerCallbackQuery"]
     assert all(world.telegram.open_callbacks.values()), "the error alert answered the press"
     await alice.tap("1.")
-    assert "468" in (world.last(alice.private).text or "")
+    assert "468" in world.last_text(alice.private)
 
 
 # ---- reminders: a storm during the fan-out ---------------------------------------------------
-
-
-async def run_jobs(world: World, services: Services, until: datetime, step: float = 30) -> None:
-    clock = services.clock
-    assert isinstance(clock, FakeClock)
-    while clock.now() < until:
-        clock.advance(seconds=step)
-        await services.reminders.plan_due()
-        await services.reminders.drain(world.bot)
 
 
 async def test_reminders_ride_out_a_5xx_storm_and_a_dropped_connection(
@@ -352,9 +333,9 @@ async def test_reminders_ride_out_a_5xx_storm_and_a_dropped_connection(
     services.clock.set(due - timedelta(minutes=2))
     world.telegram.fail("sendMessage", 502, "Bad Gateway", times=2)
     dropped = drop_connection(monkeypatch, world, "sendMessage", times=1)
-    await run_jobs(world, services, due)
+    await run_jobs(world, services, due, step=30)
     assert dropped == ["sendMessage"]
-    await run_jobs(world, services, due + timedelta(minutes=15))
+    await run_jobs(world, services, due + timedelta(minutes=15), step=30)
     for actor in (alice, bob):
         reminders = [m for m in world.messages(actor.private) if "🗓" in (m.text or "")]
         assert len(reminders) == 1, "retried until delivered, and delivered once"

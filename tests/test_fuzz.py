@@ -676,7 +676,7 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_fuzz_found_dates_with_a_superscript_digit(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/dates ²")
-    reply = world.last(alice.private).text or ""
+    reply = world.last_text(alice.private)
     assert GENERIC not in reply
     assert "1 to 20" in reply, "the usage hint, as for /dates 99"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,22 +16,12 @@ from bot.offline.records import StoredMessage
 from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
-from content.loader import Catalog, load_catalog
-
-
-def polls(world: World, chat: dict[str, object]) -> list[StoredMessage]:
-    return [m for m in world.messages(chat) if m.poll_id is not None]  # type: ignore[arg-type]
-
-
-def right_option(world: World, message: StoredMessage) -> int:
-    assert message.poll_id is not None
-    correct = world.telegram.polls[message.poll_id].correct_option_ids
-    assert correct is not None
-    return correct[0]
+from content.loader import load_catalog
+from tests.vocabulary import Restartable
 
 
 def wrong_option(world: World, message: StoredMessage) -> int:
-    return (right_option(world, message) + 1) % 3
+    return (world.right_option(message) + 1) % 3
 
 
 async def tick(world: World, services: Services, seconds: float) -> None:
@@ -52,34 +41,34 @@ async def test_private_round_with_review(world: World) -> None:
     await alice.tap("Any level")
     asked: list[str] = []
     for number in range(4):  # the fixture bank has 4 questions
-        poll = polls(world, alice.private)[-1]
+        poll = world.last_poll(alice.private)
         sent = world.telegram.polls[poll.poll_id or ""]
         assert sent.type == "quiz" and not sent.is_anonymous and sent.explanation
         assert sent.question.startswith(f"[{number + 1}/4] ")
         asked.append(sent.question)
-        option = wrong_option(world, poll) if number == 1 else right_option(world, poll)
+        option = wrong_option(world, poll) if number == 1 else world.right_option(poll)
         await alice.answer_poll(poll, option)
     assert len(set(asked)) == 4, "never the same question twice in a round"
     result = world.last(alice.private)
     assert "3 of 4" in (result.text or "")
     assert "❌" in (result.text or "") and "📝" in str(result.buttons())
     await alice.tap("Review my mistakes")
-    review = polls(world, alice.private)[-1]
+    review = world.last_poll(alice.private)
     assert world.telegram.polls[review.poll_id or ""].question.startswith("[1/1] ")
-    await alice.answer_poll(review, right_option(world, review))
-    assert "1 of 1" in (world.last(alice.private).text or "")
-    assert "No mistakes" in (world.last(alice.private).text or "")
+    await alice.answer_poll(review, world.right_option(review))
+    assert "1 of 1" in world.last_text(alice.private)
+    assert "No mistakes" in world.last_text(alice.private)
 
 
 async def test_quiz_with_topic_skips_the_menu_and_stats_follow(world: World) -> None:
     alice = world.user("Alice", "ru")
     await alice.send("/quiz canwfz")
     for _ in range(2):
-        poll = polls(world, alice.private)[-1]
+        poll = world.last_poll(alice.private)
         await alice.answer_poll(poll, wrong_option(world, poll))
-    assert "0 из 2" in (world.last(alice.private).text or "")
+    assert "0 из 2" in world.last_text(alice.private)
     await alice.send("/stats")
-    stats = world.last(alice.private).text or ""
+    stats = world.last_text(alice.private)
     assert "Ответов: 2" in stats and "верных: 0" in stats
     assert "Серия: 1 день" in stats
     assert "На повторение: 2 вопроса" in stats
@@ -88,22 +77,22 @@ async def test_quiz_with_topic_skips_the_menu_and_stats_follow(world: World) -> 
 async def test_unknown_topic_is_explained(world: World) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/quiz atlantis")
-    assert "no such topic" in (world.last(alice.private).text or "")
+    assert "no such topic" in world.last_text(alice.private)
 
 
 async def test_duplicate_poll_answer_update_counts_once(world: World, services: Services) -> None:
     alice = world.user("Alice", "en")
     await alice.send("/quiz canwfz")
-    poll = polls(world, alice.private)[-1]
+    poll = world.last_poll(alice.private)
     update = {
         "poll_answer": {
             "poll_id": poll.poll_id, "user": alice.user,
-            "option_ids": [right_option(world, poll)], "option_persistent_ids": ["0"],
+            "option_ids": [world.right_option(poll)], "option_persistent_ids": ["0"],
         }
     }  # fmt: skip
     await world.feed(update)
     await world.feed(update)  # Telegram may deliver an update twice after a restart
-    assert len(polls(world, alice.private)) == 2, "one answer, one next question"
+    assert len(world.polls(alice.private)) == 2, "one answer, one next question"
     stats = await services.quiz.stats(alice.id)
     assert stats.answered == 1
 
@@ -134,41 +123,41 @@ async def test_group_game_lobby_timer_pause_resume_results_top(
     await alice.send("/language", chat=group)
     await alice.tap("English", chat=group)
     await alice.send("/quiz", chat=group)
-    assert "Quiz game" in (world.last(group).text or "")
+    assert "Quiz game" in world.last_text(group)
     await bob.tap("I'm in", chat=group)
     await carol.tap("I'm in", chat=group)
-    assert "Players (3): Alice, Bob, Carol" in (world.last(group).text or "")
-    assert "Starting in 30 s" in (world.last(group).text or "")
+    assert "Players (3): Alice, Bob, Carol" in world.last_text(group)
+    assert "Starting in 30 s" in world.last_text(group)
     requests = await bob.tap("Start", chat=group)  # not the starter, not an admin
     assert "Only the player who started" in requests[-1].params["text"]
     await alice.send("/quiz", chat=group)
-    assert "already running" in (world.last(group).text or "")
+    assert "already running" in world.last_text(group)
     await alice.tap("Start", chat=group)
 
-    first = polls(world, group)[-1]
+    first = world.last_poll(group)
     assert world.telegram.polls[first.poll_id or ""].question.startswith("[1/4] ")
-    await alice.answer_poll(first, right_option(world, first))
+    await alice.answer_poll(first, world.right_option(first))
     await bob.answer_poll(first, wrong_option(world, first))
     await tick(world, services, 10)
-    assert len(polls(world, group)) == 1, "the timer has not run out yet"
+    assert len(world.polls(group)) == 1, "the timer has not run out yet"
     await tick(world, services, 15)  # 20 s open period + grace: Carol stayed silent
-    assert len(polls(world, group)) == 2
+    assert len(world.polls(group)) == 2
     await tick(world, services, 25)  # question 2: nobody answers
     await tick(world, services, 25)  # question 3: nobody answers → pause
-    assert "paused" in (world.last(group).text or "")
-    assert len(polls(world, group)) == 3
+    assert "paused" in world.last_text(group)
+    assert len(world.polls(group)) == 3
     await tick(world, services, 300)
-    assert len(polls(world, group)) == 3, "a paused game waits"
+    assert len(world.polls(group)) == 3, "a paused game waits"
     await carol.tap("Resume", chat=group)
-    last = polls(world, group)[-1]
+    last = world.last_poll(group)
     assert world.telegram.polls[last.poll_id or ""].question.startswith("[4/4] ")
-    await alice.answer_poll(last, right_option(world, last))
+    await alice.answer_poll(last, world.right_option(last))
     await tick(world, services, 25)
-    result = world.last(group).text or ""
+    result = world.last_text(group)
     assert "Game over" in result
     assert result.index("🥇 Alice: 2") < result.index("Bob: 0") and "Carol: 0" in result
     await alice.send("/top", chat=group)
-    top = world.last(group).text or ""
+    top = world.last_text(group)
     assert "This month" in top and "🥇 Alice: 2" in top
 
 
@@ -180,11 +169,11 @@ async def test_everyone_answered_moves_on_without_waiting(
     await alice.send("/quiz", chat=group)
     await bob.tap("Я играю", chat=group)
     await alice.tap("Начать", chat=group)
-    first = polls(world, group)[-1]
-    await alice.answer_poll(first, right_option(world, first))
-    assert len(polls(world, group)) == 1
-    await bob.answer_poll(first, right_option(world, first))
-    assert len(polls(world, group)) == 2, "both players answered: next question at once"
+    first = world.last_poll(group)
+    await alice.answer_poll(first, world.right_option(first))
+    assert len(world.polls(group)) == 1
+    await bob.answer_poll(first, world.right_option(first))
+    assert len(world.polls(group)) == 2, "both players answered: next question at once"
 
 
 async def test_lobby_starts_itself_after_the_countdown(world: World, services: Services) -> None:
@@ -193,7 +182,7 @@ async def test_lobby_starts_itself_after_the_countdown(world: World, services: S
     await alice.send("/quiz", chat=group)
     await bob.tap("Я играю", chat=group)
     await tick(world, services, 31)
-    assert len(polls(world, group)) == 1
+    assert len(world.polls(group)) == 1
 
 
 async def test_stop_by_starter_or_admin_only(world: World) -> None:
@@ -202,11 +191,11 @@ async def test_stop_by_starter_or_admin_only(world: World) -> None:
     await alice.send("/quiz", chat=group)
     lobby = world.last(group)
     await bob.send("/stop", chat=group)
-    assert "только тот, кто начал" in (world.last(group).text or "")
+    assert "только тот, кто начал" in world.last_text(group)
     await alice.send("/stop", chat=group)
     assert "отменена" in (lobby.text or ""), "the lobby message says the game was cancelled"
     await alice.send("/quiz", chat=group)  # the chat is free again
-    assert "Викторина в группе" in (world.last(group).text or "")
+    assert "Викторина в группе" in world.last_text(group)
 
 
 async def test_stale_lobby_buttons_expire(world: World) -> None:
@@ -227,12 +216,12 @@ async def test_what_the_group_missed(world: World, services: Services) -> None:
     await bob.tap("Я играю", chat=group)
     await alice.tap("Начать", chat=group)
     for _ in range(4):
-        poll = polls(world, group)[-1]
+        poll = world.last_poll(group)
         await alice.answer_poll(poll, wrong_option(world, poll))
-        await bob.answer_poll(poll, right_option(world, poll))
-    assert "Игра окончена" in (world.last(group).text or "")
+        await bob.answer_poll(poll, world.right_option(poll))
+    assert "Игра окончена" in world.last_text(group)
     await bob.tap("Что группа не знала", chat=group)
-    review = polls(world, group)[-1]
+    review = world.last_poll(group)
     assert world.telegram.polls[review.poll_id or ""].question.startswith("[1/3] ")
 
 
@@ -247,7 +236,7 @@ async def test_private_answering_mode(world: World, services: Services) -> None:
     requests = await bob.tap("Ответы видны", chat=group)  # a member cannot switch it
     assert "администраторы" in requests[-1].params["text"]
     await admin.tap("Ответы видны", chat=group)
-    assert "Ответы скрыты" in (world.last(group).text or "")
+    assert "Ответы скрыты" in world.last_text(group)
     await carol.tap("Я играю", chat=group)
     await bob.tap("Начать", chat=group)
     question = world.last(group)
@@ -262,7 +251,7 @@ async def test_private_answering_mode(world: World, services: Services) -> None:
     assert "уже ответили" in again[-1].params["text"]
     assert "Вопрос закрыт: 2 ответа" in (question.text or ""), "both answered: closed at once"
     await admin.send("/stop", chat=group)  # an admin ends the game early: partial results
-    result = world.last(group).text or ""
+    result = world.last_text(group)
     assert "ответы скрыты" in result and "Игроков: 2" in result
     assert "Bob" not in result and "Carol" not in result, "no names: nobody's mistakes shown"
 
@@ -275,11 +264,11 @@ async def test_group_leaderboard_survives_supergroup_migration(
     await alice.send("/quiz", chat=group)
     await alice.tap("Начать", chat=group)
     for _ in range(4):
-        poll = polls(world, group)[-1]
-        await alice.answer_poll(poll, right_option(world, poll))
+        poll = world.last_poll(group)
+        await alice.answer_poll(poll, world.right_option(poll))
     supergroup = await world.migrate(group, by=alice)
     await alice.send("/top", chat=supergroup)
-    assert "🥇 Alice: 4" in (world.last(supergroup).text or "")
+    assert "🥇 Alice: 4" in world.last_text(supergroup)
 
 
 async def test_a_game_follows_its_group_when_an_answer_finds_it_migrated(
@@ -292,42 +281,24 @@ async def test_a_game_follows_its_group_when_an_answer_finds_it_migrated(
     await alice.send("/quiz", chat=group)
     await bob.tap("Я играю", chat=group)
     await alice.tap("Начать", chat=group)
-    first = polls(world, group)[-1]
+    first = world.last_poll(group)
     supergroup = {"id": -1_000_000_000_000 + group["id"], "type": "supergroup", "title": "Class"}
     world.telegram.add_chat(supergroup)
     world.telegram.members[supergroup["id"]] = dict(world.telegram.members[group["id"]])
     world.telegram.migrated[group["id"]] = supergroup["id"]
-    await alice.answer_poll(first, right_option(world, first))
-    await bob.answer_poll(first, right_option(world, first))
+    await alice.answer_poll(first, world.right_option(first))
+    await bob.answer_poll(first, world.right_option(first))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     await tick(world, services, 30)  # the claimed question's timer runs out unsent: resent
-    assert polls(world, supergroup), "the claimed question went to the supergroup"
-    assert polls(world, supergroup)[-1].poll_id != first.poll_id
+    assert world.polls(supergroup), "the claimed question went to the supergroup"
+    assert world.last_poll(supergroup).poll_id != first.poll_id
 
 
 # ---- restarts ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def restartable(
-    tmp_path: Path, settings: Settings, clock: FakeClock, telegram: FakeTelegram, catalog: Catalog
-) -> Callable[[], Awaitable[tuple[World, Services]]]:
-    """Start the bot on a database file; calling again "restarts" it on the same file."""
-    opened: list[Services] = []
-
-    async def start() -> tuple[World, Services]:
-        services = await create_services(
-            settings, clock, catalog=catalog, database_path=tmp_path / "bot.sqlite3",
-            rng=random.Random(len(opened)),
-        )  # fmt: skip
-        opened.append(services)
-        return offline_world(telegram, services), services
-
-    return start
-
-
 async def test_restart_mid_game_loses_no_points_and_resumes(
-    restartable: Callable[[], Awaitable[tuple[World, Services]]],
+    restartable: Restartable,
 ) -> None:
     world, services = await restartable()
     alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
@@ -335,17 +306,17 @@ async def test_restart_mid_game_loses_no_points_and_resumes(
     await alice.send("/quiz", chat=group)
     await bob.tap("Я играю", chat=group)
     await alice.tap("Начать", chat=group)
-    first = polls(world, group)[-1]
-    await alice.answer_poll(first, right_option(world, first))
+    first = world.last_poll(group)
+    await alice.answer_poll(first, world.right_option(first))
     # kill -9: no shutdown hook, no finish; the connection just goes away.
     await services.db.close()
 
     world2, services2 = await restartable()
     world2._user_ids = world._user_ids  # same people
-    await bob.__class__(world2, bob.user).answer_poll(first, right_option(world, first))
-    assert len(polls(world2, group)) == 2, "the last answer after the restart moved the game on"
+    await bob.__class__(world2, bob.user).answer_poll(first, world.right_option(first))
+    assert len(world2.polls(group)) == 2, "the last answer after the restart moved the game on"
     await alice.__class__(world2, alice.user).send("/stop", chat=group)
-    result = world2.last(group).text or ""
+    result = world2.last_text(group)
     assert "Игра окончена" in result
     month, _ = await services2.quiz.leaderboard(group["id"])
     assert {(s.name, s.points) for s in month} == {("Alice", 1), ("Bob", 1)}
@@ -353,7 +324,7 @@ async def test_restart_mid_game_loses_no_points_and_resumes(
 
 
 async def test_restart_after_the_timer_ran_out_moves_on(
-    restartable: Callable[[], Awaitable[tuple[World, Services]]],
+    restartable: Restartable,
 ) -> None:
     world, services = await restartable()
     alice = world.user("Alice", "en")
@@ -365,7 +336,7 @@ async def test_restart_after_the_timer_ran_out_moves_on(
     assert isinstance(services2.clock, FakeClock)
     services2.clock.advance(minutes=5)  # it was down for five minutes
     await services2.quiz.tick(world2.bot)
-    assert len(polls(world2, group)) == 2, "the game continues where the database says"
+    assert len(world2.polls(group)) == 2, "the game continues where the database says"
     await services2.close()
 
 
@@ -394,21 +365,21 @@ async def test_group_game_never_exceeds_20_messages_a_minute(
     await starter.send("/quiz", chat=group)
     for _ in range(3):
         await starter.tap("Вопросов", chat=group)  # 10 → 15 → 20 → 5 ... up to 20
-        if "вопросов: 20" in (world.last(group).text or ""):
+        if "вопросов: 20" in world.last_text(group):
             break
     await starter.tap("20 с", chat=group)  # 20 → 30 s
     for player in players[1:]:
         await player.tap("Я играю", chat=group)  # eleven joins: most lobby edits are skipped
     await starter.tap("Начать", chat=group)
     answered: set[str] = set()
-    while "Игра окончена" not in (world.last(group).text or ""):
-        current = polls(world, group)[-1]
+    while "Игра окончена" not in world.last_text(group):
+        current = world.last_poll(group)
         assert current.poll_id not in answered, "the game stalled"
         answered.add(current.poll_id or "")
         for player in players:  # everyone answers at once: the next question is due at once
-            await player.answer_poll(current, right_option(world, current))
+            await player.answer_poll(current, world.right_option(current))
     assert len(answered) == 20
-    assert "Игра окончена" in (world.last(group).text or "")
+    assert "Игра окончена" in world.last_text(group)
     counted = {"sendMessage", "sendPoll", "editMessageText"}
     sends = [
         r.at

@@ -4,7 +4,6 @@ start-up menus, webhook mode, logs without the token, /admin."""
 from __future__ import annotations
 
 import logging
-import struct
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -15,13 +14,7 @@ from bot.app.webhook import create_web_app
 from bot.offline.world import World
 from bot.telegram.commands import Where, commands_for
 from bot.telegram.middlewares.logs import configure_logging
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n")
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
+from tests.vocabulary import png_size
 
 # ---- deep links --------------------------------------------------------------------------------
 
@@ -29,9 +22,9 @@ def png_size(data: bytes) -> tuple[int, int]:
 async def test_topic_link_with_language(world: World) -> None:
     reader = world.user("Reader", "ru")
     await reader.send("/start canwfz_en")
-    assert "Central Asian nuclear-weapon-free zone" in (world.last(reader.private).text or "")
+    assert "Central Asian nuclear-weapon-free zone" in world.last_text(reader.private)
     await reader.send("/help")
-    assert "What I can do" in (world.last(reader.private).text or ""), "the link set English"
+    assert "What I can do" in world.last_text(reader.private), "the link set English"
 
 
 async def test_quiz_link_starts_a_private_round(world: World) -> None:
@@ -46,7 +39,7 @@ async def test_startgroup_quiz_link_opens_a_lobby_on_the_topic(world: World) -> 
     teacher = world.user("Teacher", "ru")
     group = world.group("Class", {teacher: "creator"})
     await teacher.send("/start quiz-canwfz", chat=group)
-    lobby = world.last(group).text or ""
+    lobby = world.last_text(group)
     assert "Викторина в группе" in lobby and "Зона, свободная от ядерного оружия" in lobby
 
 
@@ -63,7 +56,7 @@ async def test_subscribe_link(world: World, services: Services) -> None:
 async def test_invalid_payloads_fall_back_to_the_greeting(world: World, payload: str) -> None:
     alice = world.user("Alice", "en")
     await alice.send(f"/start {payload}")
-    assert (world.last(alice.private).text or "").startswith("Hello, Alice")
+    assert world.last_text(alice.private).startswith("Hello, Alice")
 
 
 # ---- inline mode -------------------------------------------------------------------------------
@@ -183,7 +176,7 @@ async def test_webhook_checks_the_secret_and_serves_health(
             "/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cr3t"}
         )
         assert accepted.status == 200
-        assert "What I can do" in (world.last(alice.private).text or "")
+        assert "What I can do" in world.last_text(alice.private)
         health = await client.get("/healthz")
         assert health.status == 200 and (await health.json())["database"] is True
 
@@ -218,6 +211,6 @@ async def test_admin_is_for_owners_only(world: World, services: Services) -> Non
     world.telegram.add_chat(owner.private)
     stranger = world.user("Stranger", "en")
     await owner.send("/admin")
-    assert "Owner's report" in (world.last(owner.private).text or "")
+    assert "Owner's report" in world.last_text(owner.private)
     await stranger.send("/admin")
-    assert "I don't know the command /admin" in (world.last(stranger.private).text or "")
+    assert "I don't know the command /admin" in world.last_text(stranger.private)

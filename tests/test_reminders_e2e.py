@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
-from bot.app.config import Settings
-from bot.app.container import Services, create_services
-from bot.app.runner import emit_startup
+from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.records import SimulatedCrash
-from bot.offline.telegram import FakeTelegram
-from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import Catalog
+from tests.vocabulary import Restartable, run_jobs
 
 # 28 August 2026, 20:00 UTC: the evening before the 35th anniversary of the closure.
 EVE = datetime(2026, 8, 28, 20, 0, tzinfo=UTC)
-
-
-async def run_jobs(world: World, services: Services, until: datetime, step: float = 60) -> None:
-    """What the scheduler does: every ``step`` seconds plan, then send what is due."""
-    clock = services.clock
-    assert isinstance(clock, FakeClock)
-    while clock.now() < until:
-        # The scheduler's interval job fires on the step's boundaries.
-        stamp = clock.now().timestamp()
-        clock.set(datetime.fromtimestamp((stamp // step + 1) * step, UTC))
-        await services.reminders.plan_due()
-        await services.reminders.drain(world.bot)
 
 
 def reminders_in(world: World, chat: dict[str, object]) -> list[str]:
@@ -73,14 +55,14 @@ async def test_group_subscription_is_for_admins_and_follows_the_zone(
     admin, member = world.user("Admin", "en"), world.user("Member", "en")
     group = world.group("Delegates", {admin: "administrator", member: "member"})
     await member.send("/subscribe", chat=group)
-    assert "administrators" in (world.last(group).text or "") or "администраторы" in (
-        world.last(group).text or ""
+    assert "administrators" in world.last_text(group) or "администраторы" in (
+        world.last_text(group)
     )
     await admin.send_as_group("/subscribe", chat=group)  # an anonymous admin counts as admin
     requests = await member.tap("Europe/Berlin", chat=group)
     assert requests[-1].params.get("show_alert"), "members cannot change settings"
     await admin.tap("Europe/Berlin", chat=group)
-    assert "Europe/Berlin" in (world.last(group).text or "")
+    assert "Europe/Berlin" in world.last_text(group)
     await run_jobs(world, services, datetime(2026, 8, 29, 6, 59, tzinfo=UTC))
     assert reminders_in(world, group) == []
     await run_jobs(world, services, datetime(2026, 8, 29, 7, 1, tzinfo=UTC))
@@ -95,7 +77,7 @@ async def test_settings_lead_times_and_hour(world: World, services: Services) ->
     await alice.tap("за 7 дней")
     await alice.tap("за 1 день")
     await alice.tap("▶")  # 10:00
-    settings = world.last(alice.private).text or ""
+    settings = world.last_text(alice.private)
     assert "в день события, за 1 день, за 7 дней, в 10:00" in settings
     await run_jobs(world, services, datetime(2026, 8, 30, 0, 0, tzinfo=UTC), step=300)
     texts = reminders_in(world, alice.private)
@@ -129,9 +111,9 @@ async def test_any_iana_zone_as_text_and_a_clear_reply_for_a_bad_one(
     alice = world.user("Alice", "en")
     await alice.send("/subscribe")
     await alice.send("/reminders America/Argentina/Buenos_Aires")
-    assert "America/Argentina/Buenos_Aires" in (world.last(alice.private).text or "")
+    assert "America/Argentina/Buenos_Aires" in world.last_text(alice.private)
     await alice.send("/reminders Mars/Olympus_Mons")
-    assert "not a time zone name I know" in (world.last(alice.private).text or "")
+    assert "not a time zone name I know" in world.last_text(alice.private)
 
 
 async def test_unsubscribe_stops_reminders(world: World, services: Services) -> None:
@@ -141,11 +123,11 @@ async def test_unsubscribe_stops_reminders(world: World, services: Services) -> 
     await alice.send("/subscribe")
     await run_jobs(world, services, EVE + timedelta(minutes=30))
     await alice.send("/unsubscribe")
-    assert "off" in (world.last(alice.private).text or "")
+    assert "off" in world.last_text(alice.private)
     await run_jobs(world, services, datetime(2026, 8, 29, 6, 0, tzinfo=UTC), step=300)
     assert reminders_in(world, alice.private) == []
     await alice.send("/reminders")
-    assert "not subscribed" in (world.last(alice.private).text or "")
+    assert "not subscribed" in world.last_text(alice.private)
 
 
 async def test_dates_lists_the_next_anniversaries(world: World, services: Services) -> None:
@@ -153,14 +135,14 @@ async def test_dates_lists_the_next_anniversaries(world: World, services: Servic
     services.clock.set(EVE)
     alice = world.user("Alice", "en")
     await alice.send("/dates 3")
-    text = world.last(alice.private).text or ""
+    text = world.last_text(alice.private)
     assert "(Asia/Almaty)" in text
     # 20:00 UTC on 28 August is already 01:00 on 29 August in Almaty.
     assert "29 August 2026 (today) — 35 years" in text
     assert "29 August 2026 (today) — 77 years" in text
     assert "8 September 2026 (in 10 days) — 20 years" in text
     await alice.send("/dates 500")
-    assert "from 1 to 20" in (world.last(alice.private).text or "")
+    assert "from 1 to 20" in world.last_text(alice.private)
 
 
 async def test_calendar_file_parses_back(world: World, catalog: Catalog) -> None:
@@ -264,25 +246,8 @@ async def test_429_waits_and_5xx_retries(world: World, services: Services) -> No
     assert [len(reminders_in(world, actor.private)) for actor in (alice, bob)] == [1, 1]
 
 
-@pytest.fixture
-def restartable(
-    tmp_path: Path, settings: Settings, clock: FakeClock, telegram: FakeTelegram, catalog: Catalog
-) -> Callable[[], Awaitable[tuple[World, Services]]]:
-    async def start() -> tuple[World, Services]:
-        services = await create_services(
-            settings, clock, catalog=catalog, database_path=tmp_path / "bot.sqlite3",
-            rng=random.Random(1),
-        )  # fmt: skip
-        services.run_scheduler = False
-        world = offline_world(telegram, services)
-        await emit_startup(world.dispatcher, world.bot)  # start-up puts in-flight deliveries back
-        return world, services
-
-    return start
-
-
 async def test_kill_in_the_middle_of_a_1000_chat_fan_out(
-    restartable: Callable[[], Awaitable[tuple[World, Services]]], clock: FakeClock
+    restartable: Restartable, clock: FakeClock
 ) -> None:
     clock.set(EVE)
     world, services = await restartable()

@@ -41,14 +41,14 @@ async def test_a_question_gets_the_answering_sentence_and_section_buttons(
         assert label.removesuffix("…") in (reply.text or ""), "the reply names it the same"
     # The first button opens the section it names.
     await student.tap("1. ")
-    opened = shipped_world.last(student.private).text or ""
+    opened = shipped_world.last_text(student.private)
     assert labels[0].removesuffix("…") in opened
 
 
 async def test_only_question_words_get_a_clear_reply(shipped_world: World) -> None:
     student = shipped_world.user("Student", "ru")
     await student.send("/search когда?")
-    assert "ничего не найдено" in (shipped_world.last(student.private).text or "")
+    assert "ничего не найдено" in shipped_world.last_text(student.private)
 
 
 def test_the_evaluation_set_is_answered(shipped: Catalog) -> None:

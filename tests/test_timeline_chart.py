@@ -19,8 +19,8 @@ from bot.library.timeline_chart import (
 )
 from content.loader import Catalog, load_catalog
 from content.models import LANGS, CalendarEvent, Lang, Text
+from tests.vocabulary import PNG_SIGNATURE, png_size
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TITLES: dict[Lang, str] = {
     "ru": "Ключевые даты: от полигона до безъядерной зоны",
     "en": "Key dates: from the test site to a nuclear-weapon-free zone",
@@ -54,13 +54,6 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
         offset += 12 + length
     assert chunks[-1][0] == b"IEND"
     return chunks
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    kind, body = png_chunks(data)[0]
-    assert kind == b"IHDR"
-    width, height = struct.unpack(">II", body[:8])
-    return width, height
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -239,6 +239,27 @@ class World:
             raise AssertionError(f"the bot has sent nothing to chat {chat['id']}")
         return messages[-1]
 
+    def last_text(self, chat: dict[str, Any]) -> str:
+        """The text of the bot's last message in ``chat`` ("" for a poll, photo or document)."""
+        return self.last(chat).text or ""
+
+    def polls(self, chat: dict[str, Any]) -> list[StoredMessage]:
+        """The bot's polls in ``chat``, oldest first."""
+        return [message for message in self.messages(chat) if message.poll_id is not None]
+
+    def last_poll(self, chat: dict[str, Any]) -> StoredMessage:
+        polls = self.polls(chat)
+        if not polls:
+            raise AssertionError(f"the bot has sent no poll to chat {chat['id']}")
+        return polls[-1]
+
+    def right_option(self, poll: StoredMessage) -> int:
+        """The index of the right answer of a quiz poll, as Telegram knows it."""
+        assert poll.poll_id is not None, "not a poll"
+        correct = self.telegram.polls[poll.poll_id].correct_option_ids
+        assert correct, "not a quiz poll"
+        return correct[0]
+
     async def feed(self, update: dict[str, Any]) -> list[Request]:
         """Deliver one update to the dispatcher; return the Bot API calls it caused."""
         if self.pause_between_updates and isinstance(self.telegram.clock, FakeClock):

@@ -1,0 +1,40 @@
+"""What the tests say besides the world's own verbs (``world.last_text``, ``world.last_poll``,
+``world.right_option``): the scheduler's turn on the fake clock and the size of a picture.
+The ``restartable`` fixture is in conftest.py."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from bot.app.container import Services
+from bot.clock import FakeClock
+from bot.offline.world import World
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# ``restartable()`` starts the bot on the test's database file; calling it again restarts it.
+Restartable = Callable[[], Awaitable[tuple[World, Services]]]
+
+
+async def run_jobs(world: World, services: Services, until: datetime, step: float = 60) -> None:
+    """What the scheduler does until ``until``: every ``step`` seconds plan the reminders,
+    then send what is due."""
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    while clock.now() < until:
+        # The scheduler's interval job fires on the step's boundaries.
+        stamp = clock.now().timestamp()
+        clock.set(datetime.fromtimestamp((stamp // step + 1) * step, UTC))
+        await services.reminders.plan_due()
+        await services.reminders.drain(world.bot)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its first chunk (which must be IHDR)."""
+    assert data.startswith(PNG_SIGNATURE), "not a PNG"
+    kind = data[12:16]
+    assert kind == b"IHDR", f"the first chunk is {kind!r}, not IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
