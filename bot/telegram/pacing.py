@@ -15,6 +15,10 @@ turn and its write), so every window here is longer than Telegram's.
 - Per chat, a sliding window with a wider margin (0.3 s), which costs little: at most ``count``
   departures in any ``window + chat margin`` (1 in 1.3 s in a private chat, 20 in 60.3 s in a
   group).
+- Counted where they really leave: ``pop_due`` grants a departure, but a busy event loop may
+  run the granted request later, and several late ones together. ``departs`` counts it again
+  at the moment it really leaves, against the cap and its chat's window over the departures as
+  they really happened; if it no longer fits, its grant is withdrawn and it queues again.
 - A 429 pauses its chat for ``retry_after``; a second chat throttled within a second means the
   whole bot is over its budget, and everything pauses.
 
@@ -194,6 +198,30 @@ class Pacer(Generic[Item]):
         if self._departures % SWEEP_EVERY == 0:
             self._sweep(now)
 
+    def departs(self, chat_id: int, granted_at: int, now: int) -> bool:
+        """A departure granted at ``granted_at`` really leaves at ``now``: move it there if the
+        cap and the chat's window still hold (True); otherwise withdraw it (False) and the
+        caller queues it again. Every departure recorded so far is at or before ``now``, so
+        the moved one goes last and the records stay in order."""
+        if now == granted_at:
+            return True
+        sent = self._sent.setdefault(chat_id, deque())
+        _forget(self._sent_all, granted_at)
+        _forget(sent, granted_at)
+        count, window = self.limits.overall_window()
+        chat_count, chat_window = self.limits.window(chat_id)
+        if (
+            max(
+                _window_opens(_prune(self._sent_all, window, now), count, window),
+                _window_opens(_prune(sent, chat_window, now), chat_count, chat_window),
+            )
+            > now
+        ):
+            return False
+        self._sent_all.append(now)
+        sent.append(now)
+        return True
+
     def _sweep(self, now: int) -> None:
         """Forget chats whose window has emptied and pauses that are over: a 100,000-chat
         fan-out touches each chat once, and would otherwise keep every window in memory."""
@@ -226,6 +254,12 @@ def _prune(sent: deque[int], window: int, now: int) -> deque[int]:
     while sent and now - sent[0] >= window:
         sent.popleft()
     return sent
+
+
+def _forget(sent: deque[int], at: int) -> None:
+    """Drop one departure at ``at`` (gone already if its window has passed)."""
+    if at in sent:
+        sent.remove(at)
 
 
 def _window_opens(sent: deque[int], count: int, window: int) -> int:

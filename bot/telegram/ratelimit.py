@@ -2,9 +2,10 @@
 
 A session middleware queues each message-producing call (sends and edits both count) and lets
 it go when ``bot.telegram.pacing.Pacer`` says so: evenly spaced overall, a sliding window per chat,
-replies before bulk, chats in turns. A request counts the moment it leaves. A 429 pauses its
-chat (or, in a flood, everything) for ``retry_after``, and the request queues again first in
-its chat. Waiting uses the injected clock, so tests never sleep in real time.
+replies before bulk, chats in turns. A request counts the moment it really leaves (its task
+runs, which a busy event loop can delay past its turn), and queues again if that is too late.
+A 429 pauses its chat (or, in a flood, everything) for ``retry_after``, and the request queues
+again first in its chat. Waiting uses the injected clock, so tests never sleep in real time.
 
 Sends made inside ``bulk_sends()`` (the reminder fan-out) take only the slots replies to people
 leave. Features that can skip a message (a lobby's player list) ask ``has_room`` first and
@@ -74,12 +75,12 @@ def bulk_sends() -> Iterator[None]:
 class _Ticket:
     """One request waiting for its turn."""
 
-    __slots__ = ("chat_id", "granted", "lane", "wake")
+    __slots__ = ("chat_id", "granted_at", "lane", "wake")
 
     def __init__(self, chat_id: int, lane: Lane) -> None:
         self.chat_id = chat_id
         self.lane = lane
-        self.granted = False
+        self.granted_at: int | None = None  # when the pacer let it leave
         # Resolved to make the waiter look again: its turn came, or the queue needs a leader.
         self.wake: asyncio.Future[None] | None = None
 
@@ -118,10 +119,19 @@ class RateLimiter:
     async def acquire(self, chat_id: int, *, retry: bool = False) -> None:
         """Wait for this request's turn; it counts as sent when this returns. A ``retry`` goes
         before the chat's other waiting requests, keeping their order."""
+        first = retry
+        # The turn is granted by the queue's leader; this task runs some time later (at once,
+        # unless the event loop is busy). It counts where it really leaves, so a few late
+        # grants cannot leave together over the limits: if it no longer fits, it queues again.
+        while not self.pacer.departs(chat_id, await self._turn(chat_id, first), self._now()):
+            first = True
+
+    async def _turn(self, chat_id: int, first: bool) -> int:
+        """Queue and wait until the pacer grants this request; returns when it was granted."""
         ticket = _Ticket(chat_id, _lane.get())
-        self.pacer.push(ticket, chat_id, ticket.lane, first=retry)
+        self.pacer.push(ticket, chat_id, ticket.lane, first=first)
         try:
-            while not ticket.granted:
+            while ticket.granted_at is None:
                 if self._leader is None:
                     await self._lead(ticket)
                 else:
@@ -129,20 +139,21 @@ class RateLimiter:
                     ticket.wake = asyncio.get_running_loop().create_future()
                     await ticket.wake
         except BaseException:  # cancelled (shutdown): its place goes to the others
-            if not ticket.granted:
+            if ticket.granted_at is None:
                 self.pacer.discard(ticket, chat_id, ticket.lane)
             if self._leader is None:
                 self._wake_a_waiter()
             raise
+        return ticket.granted_at
 
     async def _lead(self, mine: _Ticket) -> None:
         self._leader = mine
         try:
-            while not mine.granted:
+            while mine.granted_at is None:
                 now = self._now()
                 due = self.pacer.pop_due(now)
                 if due is not None:
-                    self._grant(due)
+                    self._grant(due, now)
                     continue
                 at = self.pacer.next_departure(now)
                 assert at is not None, "the leader's own request is queued"
@@ -151,8 +162,8 @@ class RateLimiter:
             self._leader = None
             self._wake_a_waiter()
 
-    def _grant(self, ticket: _Ticket) -> None:
-        ticket.granted = True
+    def _grant(self, ticket: _Ticket, now: int) -> None:
+        ticket.granted_at = now
         if ticket.wake is not None and not ticket.wake.done():
             ticket.wake.set_result(None)
 
