@@ -42,7 +42,6 @@ def _chat(row: aiosqlite.Row) -> Chat:
         language=language if language in LANGS else None,
         timezone=row["timezone"],
         active=bool(row["active"]),
-        quiz_private_answers=bool(row["quiz_private_answers"]),
     )
 
 
@@ -84,9 +83,6 @@ class ChatRepository:
     async def set_timezone(self, chat_id: int, timezone: str) -> None:
         await self._update(chat_id, "timezone", timezone)
 
-    async def set_quiz_private_answers(self, chat_id: int, enabled: bool) -> None:
-        await self._update(chat_id, "quiz_private_answers", int(enabled))
-
     async def set_active(self, chat_id: int, active: bool) -> None:
         await self._update(chat_id, "active", int(active))
 
@@ -101,15 +97,13 @@ class ChatRepository:
         async with transaction(self._db):
             await self._db.execute(
                 """
-                INSERT INTO chats (id, type, title, language, timezone, active,
-                                   quiz_private_answers, created_at, updated_at)
-                SELECT ?, 'supergroup', title, language, timezone, active, quiz_private_answers,
-                       created_at, updated_at
+                INSERT INTO chats (id, type, title, language, timezone, active, created_at,
+                                   updated_at)
+                SELECT ?, 'supergroup', title, language, timezone, active, created_at, updated_at
                 FROM chats WHERE id = ?
                 ON CONFLICT (id) DO UPDATE SET
                     language = COALESCE(chats.language, excluded.language),
-                    timezone = COALESCE(chats.timezone, excluded.timezone),
-                    quiz_private_answers = excluded.quiz_private_answers
+                    timezone = COALESCE(chats.timezone, excluded.timezone)
                 """,
                 (new_id, old_id),
             )

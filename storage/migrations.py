@@ -143,4 +143,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE deliveries ADD COLUMN selection TEXT;
     """,
+    # 5: a chat's default quiz answering mode goes: nothing ever set it (the lobby's button
+    # chooses the mode of one game), so it was always "polls".
+    """
+    ALTER TABLE chats DROP COLUMN quiz_private_answers;
+    """,
 ]

@@ -15,7 +15,6 @@ class Chat:
     language: Lang | None
     timezone: str | None
     active: bool
-    quiz_private_answers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
