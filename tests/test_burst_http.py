@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from bot.app.config import Settings
 from bot.app.container import create_services
-from bot.offline.burst import Burst, BurstOutcome, play_burst
+from bot.clock import SystemClock
+from bot.offline.burst import Burst, BurstOutcome, play_burst, play_burst_remote
 from bot.offline.records import RateLimits
 from bot.offline.telegram import FakeTelegram
 from bot.offline.virtual_clock import VirtualClock
@@ -74,3 +75,22 @@ async def test_the_strict_server_catches_a_bot_that_does_not_pace(
     assert outcome.throttled > 0
     assert outcome.answered == 120, "429s are waited out and retried"
     assert max(outcome.reply_s) >= timedelta(seconds=1).total_seconds()
+
+
+async def test_the_benchmarks_burst_against_a_server_in_its_own_process(
+    catalog: Catalog, settings: Settings
+) -> None:
+    # The benchmark's path: python -m bot.offline.server as a child process, chats registered
+    # and the request log read back through its /offline/ routes. A few commands, real time.
+    services = await create_services(
+        settings, SystemClock(), catalog=catalog, database_path=":memory:", rng=random.Random(7)
+    )
+    services.run_scheduler = False
+    burst = Burst(users=3, commands=2, every_s=0.05, latency_s=(0.0, 0.01))
+    try:
+        outcome = await play_burst_remote(services, burst)
+    finally:
+        await services.close()
+    assert outcome.answered == outcome.commands == 6
+    assert outcome.throttled == 0, "1 a second per chat: the second replies wait their turn"
+    assert min(outcome.reply_s[1::2]) >= 1.0 - 0.05, "counted by the server's own clock"

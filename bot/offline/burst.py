@@ -3,8 +3,11 @@
 The bot as production wires it (``create_bot`` with aiogram's aiohttp session, the rate-limit
 middleware, ``create_dispatcher``) talks to ``BotApiServer``, which adds random latency and
 answers 429 the moment any sliding window is over Telegram's limit. Updates are fed to the
-dispatcher as tasks, as polling with ``handle_as_tasks`` does. The test and the benchmark both
-play it: the test on a ``VirtualClock`` (seconds of real time), the benchmark in real time.
+dispatcher as tasks, as polling with ``handle_as_tasks`` does. The test plays it with the server
+in its own event loop on a ``VirtualClock`` (seconds of real time); the benchmark in real time
+with the server in its own process (``play_burst_remote``), as Telegram is: in one process the
+bot's busy moments (the first commands of 200 people) delayed the server's simulated latency
+too, and requests paced 40 ms apart arrived together.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
@@ -37,6 +42,12 @@ class Burst:
     every_s: float = 1.5  # between two commands of one user; users start evenly spread
     text: str = "/fact"
     latency_s: tuple[float, float] = (0.01, 0.11)  # each request's random way to Telegram
+
+    def chats(self) -> list[dict[str, Any]]:
+        return [
+            {"id": FIRST_USER_ID + user, "type": "private", "first_name": "U"}
+            for user in range(self.users)
+        ]
 
     def schedule(self) -> list[tuple[float, int]]:
         """(seconds from the start, user index) of every command, in time order."""
@@ -85,13 +96,22 @@ class _Traffic:
     sent_at: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
 
 
+class Counted(NamedTuple):
+    """A request as Telegram counted it."""
+
+    method: str
+    chat_id: int | None
+    at: datetime
+    error: str | None
+
+
 async def play_burst(
     services: Services, telegram: FakeTelegram, burst: Burst, *, seed: int = 1
 ) -> BurstOutcome:
-    """Play ``burst`` through a fresh HTTP server for ``telegram``; on a ``VirtualClock``
-    (``services.clock``), time moves only while bot and server are idle."""
-    for user in range(burst.users):
-        telegram.add_chat({"id": FIRST_USER_ID + user, "type": "private", "first_name": "U"})
+    """Play ``burst`` through a fresh HTTP server for ``telegram`` in this process; on a
+    ``VirtualClock`` (``services.clock``), time moves only while bot and server are idle."""
+    for chat in burst.chats():
+        telegram.add_chat(chat)
     traffic = _Traffic()
     server = BotApiServer(telegram, latency=burst.latency_s, rng=random.Random(seed))
     async with server:
@@ -111,7 +131,53 @@ async def play_burst(
                 await script
         finally:
             await bot.session.close()
-    return _outcome(telegram, burst, traffic)
+    counted = [
+        Counted(request.method, _int(request.params.get("chat_id")), request.at, request.error)
+        for request in telegram.requests
+    ]
+    return _outcome(counted, burst, traffic)
+
+
+async def play_burst_remote(services: Services, burst: Burst) -> BurstOutcome:
+    """Play ``burst`` in real time against ``python -m bot.offline.server`` in its own process
+    (strict limits, ``burst.latency_s``), as a bot talks to the remote Telegram."""
+    low, high = (round(bound * 1000) for bound in burst.latency_s)
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.offline.server", "--latency-ms", f"{low}-{high}",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        url = (await asyncio.wait_for(server.stdout.readline(), 60)).decode().strip()
+        async with aiohttp.ClientSession(url) as control:
+            async with control.get("/offline/token") as answer:
+                token = (await answer.json())["token"]
+            async with control.post("/offline/chats", json=burst.chats()) as answer:
+                answer.raise_for_status()
+            traffic = _Traffic()
+            bot = create_bot(token, url, limiter=services.limiter)
+            try:
+                await _script(services, bot, create_dispatcher(services), burst, traffic)
+            finally:
+                await bot.session.close()
+            async with control.get("/offline/requests") as answer:
+                counted = [
+                    Counted(
+                        seen["method"],
+                        _int(seen["chat_id"]),
+                        datetime.fromisoformat(seen["at"]),
+                        seen["error"],
+                    )
+                    for seen in await answer.json()
+                ]
+    finally:
+        server.terminate()
+        await server.wait()
+    return _outcome(counted, burst, traffic)
+
+
+def _int(chat_id: object) -> int | None:
+    return None if chat_id is None else int(str(chat_id))
 
 
 async def _script(
@@ -152,14 +218,15 @@ def _command(bot: Bot, chat_id: int, text: str, index: int, now: datetime) -> Up
     )
 
 
-def _outcome(telegram: FakeTelegram, burst: Burst, traffic: _Traffic) -> BurstOutcome:
+def _outcome(counted: list[Counted], burst: Burst, traffic: _Traffic) -> BurstOutcome:
     replies: dict[int, list[datetime]] = defaultdict(list)
     throttled = 0
-    for request in telegram.requests:
+    for request in counted:
         if request.error is not None and request.error.startswith(TOO_MANY):
             throttled += 1
         elif request.method == "sendMessage" and request.error is None:
-            replies[int(request.params["chat_id"])].append(request.at)
+            assert request.chat_id is not None, "sendMessage names its chat"
+            replies[request.chat_id].append(request.at)
     first: list[float] = []
     every: list[float] = []
     for chat_id, commands in traffic.sent_at.items():

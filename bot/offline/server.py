@@ -15,7 +15,11 @@ this is what the bot's pacing margin has to absorb.
 ``python -m bot.offline.server --port N [--latency-ms LOW-HIGH]`` runs one with a fresh
 FakeTelegram on the system clock, enforcing Telegram's limits strictly
 (``RateLimits.strict()``), and prints its URL; the bot token is that FakeTelegram's
-(``FakeTelegram.token``).
+(``FakeTelegram.token``). A server in its own process is what a real-time measurement needs:
+Telegram is remote, so the bot's busy event loop must not delay (and so bunch) the moment a
+request reaches it. Three routes under ``/offline/`` let the process that drives it see
+inside: ``GET /offline/token``, ``POST /offline/chats`` (a JSON list of chats to add) and
+``GET /offline/requests`` (every request as it was counted: method, chat, time, error).
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ class BotApiServer:
         self._pushed = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self.app.router.add_get("/offline/token", self._token)
+        self.app.router.add_post("/offline/chats", self._add_chats)
+        self.app.router.add_get("/offline/requests", self._requests)
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -123,6 +130,28 @@ class BotApiServer:
             await self._long_poll(params)
         status, payload = self.telegram.handle(request.match_info["token"], method, params, files)
         return web.json_response(payload, status=status)
+
+    async def _token(self, _: web.Request) -> web.Response:
+        return web.json_response({"token": self.telegram.token})
+
+    async def _add_chats(self, request: web.Request) -> web.Response:
+        chats = await request.json()
+        for chat in chats:
+            self.telegram.add_chat(chat)
+        return web.json_response({"added": len(chats)})
+
+    async def _requests(self, _: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "method": seen.method,
+                    "chat_id": seen.params.get("chat_id"),
+                    "at": seen.at.isoformat(),
+                    "error": seen.error,
+                }
+                for seen in self.telegram.requests
+            ]
+        )
 
     async def _travel(self) -> None:
         low, high = self.latency
