@@ -20,12 +20,14 @@ REQUIRED_LANGS: tuple[Lang, ...] = ("ru", "en")
 FALLBACK: dict[Lang, Lang] = {"kk": "ru", "ru": "ru", "en": "en"}
 
 
-def as_lang(value: str | None, default: Lang = "ru") -> Lang:
-    """A stored language code back to ``Lang`` (unknown codes become ``default``)."""
+def parse_lang(code: str | None) -> Lang | None:
+    """``code`` as one of our languages ("ru", "en", "kk", exactly), or None: the one parser of
+    language codes. What to do with None is the caller's rule (``bot.telegram.i18n``'s
+    ``resolve_language`` for what users bring; a deep link refuses it)."""
     for lang in LANGS:
-        if value == lang:
+        if code == lang:
             return lang
-    return default
+    return None
 
 
 SHORT_LABEL_MAX = 40

@@ -9,7 +9,7 @@ from bench.search_eval import load_questions, score
 from bot.library.service import Library
 from bot.offline.world import World
 from content.loader import Catalog
-from content.models import as_lang
+from content.models import Lang
 
 
 @pytest.mark.parametrize(
@@ -21,9 +21,8 @@ from content.models import as_lang
     ],
 )
 async def test_a_question_gets_the_answering_sentence_and_section_buttons(
-    shipped_world: World, shipped: Catalog, lang: str, question: str, answer: str
+    shipped_world: World, shipped: Catalog, lang: Lang, question: str, answer: str
 ) -> None:
-    code = as_lang(lang)
     student = shipped_world.user("Student", lang)
     await student.send(question)
     reply = shipped_world.last(student.private)
@@ -34,7 +33,7 @@ async def test_a_question_gets_the_answering_sentence_and_section_buttons(
     titles = [
         title
         for topic in shipped.topics.values()
-        for title in [topic.title.get(code), *(item.title.get(code) for item in topic.sections)]
+        for title in [topic.title.get(lang), *(item.title.get(lang) for item in topic.sections)]
     ]
     for label in labels:  # a long title is shortened on its button, with "…"
         assert any(title.startswith(label.removesuffix("…")) for title in titles), label

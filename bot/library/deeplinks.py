@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from content.models import LANGS, Lang
+from content.models import Lang, parse_lang
 
 PAYLOAD_MAX = 64
 # What Telegram accepts after ?start= / ?startgroup=
@@ -69,13 +69,6 @@ def _check_length(payload: str) -> str:
     return payload
 
 
-def _as_lang(value: str) -> Lang | None:
-    for lang in LANGS:
-        if value == lang:
-            return lang
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class Payload:
     """A parsed /start payload. ``topic`` is set for ``topic``, optional for ``quiz`` and
@@ -92,7 +85,7 @@ class Payload:
             raise ValueError("a subscribe payload has no topic")
         if self.topic is not None:
             _check_topic(self.topic)
-        if self.lang is not None and _as_lang(self.lang) is None:
+        if self.lang is not None and parse_lang(self.lang) is None:
             raise ValueError(f"unknown language: {self.lang!r}")
 
     def encode(self) -> str:
@@ -130,7 +123,7 @@ def with_language(payload: str, lang: str | None) -> str:
         raise ValueError(f"not a deep link payload without a language: {payload!r}")
     if lang is None:
         return payload
-    if _as_lang(lang) is None:
+    if parse_lang(lang) is None:
         raise ValueError(f"unknown language: {lang!r}")
     return _check_length(payload + _LANG_SEPARATOR + lang)
 
@@ -142,7 +135,7 @@ def parse_payload(payload: str) -> Payload | None:
     base, separator, suffix = payload.partition(_LANG_SEPARATOR)
     lang: Lang | None = None
     if separator:
-        lang = _as_lang(suffix)
+        lang = parse_lang(suffix)
         if lang is None:  # also "a_b_ru": the suffix would be "b_ru"
             return None
     if base == SUBSCRIBE_PAYLOAD:

@@ -22,11 +22,10 @@ from bot.quiz.engine import after_answer, answer_positions, is_right, shuffle_fo
 from bot.quiz.tallies import standings
 from bot.quiz.types import AnswerMode, Asked, Round, RoundChange, RoundKind, RoundStatus
 from bot.telegram.errors import ButtonExpired, UserFacingError
-from bot.telegram.i18n import Html, Translator, quote
+from bot.telegram.i18n import Html, Translator, quote, resolve_language
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.ui import shorten
 from content.loader import Catalog
-from content.models import as_lang
 from storage.quiz import QuizRepository
 
 log = logging.getLogger(__name__)
@@ -68,7 +67,7 @@ class QuizRounds:
         self.rng = rng or random.Random()
 
     def _t(self, lang: str) -> Translator:
-        return Translator(self.catalog.ui, as_lang(lang))
+        return Translator(self.catalog.ui, resolve_language(lang, "ru"))
 
     async def _claim_next(self, round_: Round, expected: int) -> int | None:
         """Move the round from question ``expected`` to the next one; None if someone else did."""
@@ -111,7 +110,7 @@ class QuizRounds:
         if question is None:  # removed from the content since the round began
             await self._ask_next(bot, await self._reload(round_), position)
             return
-        lang = as_lang(round_.lang)
+        lang = resolve_language(round_.lang, "ru")
         targets = answer_positions(
             len(round_.question_ids), len(question.options.ru), random.Random(round_.id)
         )
@@ -196,7 +195,7 @@ class QuizRounds:
         if counted is None:
             raise QuizError("quiz.already_answered")
         question = self.catalog.questions[asked.question_id]
-        lang = as_lang(round_.lang)
+        lang = resolve_language(round_.lang, "ru")
         verdict = t.plain("quiz.alert_right" if counted else "quiz.alert_wrong")
         alert = f"{verdict}\n{question.explanation.get(lang)}"
         return shorten(alert, ALERT_MAX)
@@ -280,7 +279,7 @@ class QuizRounds:
 
     def _missed(self, question_id: str, lang: str) -> views.Missed:
         question = self.catalog.questions[question_id]
-        code = as_lang(lang)
+        code = resolve_language(lang, "ru")
         options = question.options.get(code)
         return views.Missed(
             question=question,

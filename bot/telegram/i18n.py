@@ -13,7 +13,7 @@ from functools import cache
 from babel import Locale
 
 from content.loader import UiCatalog
-from content.models import LANGS, Lang
+from content.models import Lang, parse_lang
 
 
 class Html(str):
@@ -37,14 +37,12 @@ def plural_form(lang: Lang, count: int) -> str:
 
 
 def resolve_language(code: str | None, default: Lang) -> Lang:
-    """Telegram's ``language_code`` (e.g. "ru", "kk", "en-US") to one of ours; others → en."""
+    """The one fallback rule for a language code (Telegram's ``language_code`` such as "ru",
+    "kk", "en-US", or a stored one): none → ``default``; a tag of ours → it; any other → en,
+    the language most of those users can read."""
     if not code:
         return default
-    base = code.split("-")[0].lower()
-    for lang in LANGS:
-        if base == lang:
-            return lang
-    return "en"
+    return parse_lang(code.split("-")[0].lower()) or "en"
 
 
 @dataclass(frozen=True, slots=True)
