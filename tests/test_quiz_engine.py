@@ -23,6 +23,7 @@ from bot.quiz.engine import (
 )
 from bot.quiz.lobby import OPEN_PERIODS, SIZES, lobby_change, next_of, next_topic
 from bot.quiz.tallies import (
+    month_of,
     most_missed,
     question_results,
     rank,
@@ -173,6 +174,14 @@ def test_streak_counts_days_in_the_bots_time_zone() -> None:
     stamps = [NOW, datetime(2026, 11, 20, 20, 30, tzinfo=UTC)]
     assert streak(stamps, NOW, ALMATY) == 2  # 21 and 22 November
     assert streak(stamps, NOW, UTC) == 1  # 20 and 22 November: a gap
+
+
+def test_leaderboard_months_turn_in_the_bots_time_zone() -> None:
+    new_year_in_almaty = datetime(2026, 12, 31, 19, 30, tzinfo=UTC)
+    assert (month_of(new_year_in_almaty, ALMATY), month_of(new_year_in_almaty, UTC)) == (
+        "2027-01",
+        "2026-12",
+    )
 
 
 def test_streak_ends_today_or_yesterday() -> None:

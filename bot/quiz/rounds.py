@@ -19,8 +19,16 @@ from aiogram.types import InlineKeyboardMarkup, InputPollOption
 from bot.clock import Clock
 from bot.quiz import views
 from bot.quiz.engine import after_answer, answer_positions, is_right, shuffle_for_send
-from bot.quiz.tallies import standings
-from bot.quiz.types import AnswerMode, Asked, Round, RoundChange, RoundKind, RoundStatus
+from bot.quiz.tallies import ALL_TIME, month_of, standings
+from bot.quiz.types import (
+    AnswerMode,
+    Asked,
+    Round,
+    RoundChange,
+    RoundKind,
+    RoundStatus,
+    button_poll_id,
+)
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Html, Translator, quote, resolve_language
 from bot.telegram.ratelimit import RateLimiter
@@ -134,7 +142,7 @@ class QuizRounds:
                 ),
                 reply_markup=views.answer_buttons(round_.id, position, spec.options),
             )
-            poll_id = f"b{round_.id}:{position}"
+            poll_id = button_poll_id(round_.id, position)
         else:
             message = await bot.send_poll(
                 round_.chat_id,
@@ -182,7 +190,7 @@ class QuizRounds:
         self, bot: Bot, round_id: int, position: int, option: int, user_id: int, name: str
     ) -> str:
         """A press in private answering mode: the private alert text to show the user."""
-        asked = await self.repo.asked(f"b{round_id}:{position}")
+        asked = await self.repo.asked(button_poll_id(round_id, position))
         round_ = await self.repo.get_round(round_id)
         if asked is None or round_ is None:
             raise ButtonExpired
@@ -219,7 +227,7 @@ class QuizRounds:
         right = is_right(option_ids, asked.correct)
         periods: tuple[str, ...] = ()
         if round_.kind == RoundKind.GROUP and round_.counts:
-            periods = ("all", now.astimezone(self.zone).strftime("%Y-%m"))
+            periods = (ALL_TIME, month_of(now, self.zone))
         elapsed = max(0, int((now - asked.sent_at).total_seconds() * 1000))
         outcome = await self.repo.record_answer(
             asked, user_id=user_id, name=name, right=right, elapsed_ms=elapsed,

@@ -28,7 +28,15 @@ from bot.quiz.rounds import (
     QuizError,
     QuizRounds,
 )
-from bot.quiz.tallies import UserStats, most_missed, question_results, streak, user_stats
+from bot.quiz.tallies import (
+    ALL_TIME,
+    UserStats,
+    month_of,
+    most_missed,
+    question_results,
+    streak,
+    user_stats,
+)
 from bot.quiz.types import (
     AnswerMode,
     LobbyOption,
@@ -309,9 +317,11 @@ class QuizService(QuizRounds):
     # ---- leaderboards and stats ---------------------------------------------------------------
 
     async def leaderboard(self, chat_id: int) -> tuple[list[Standing], list[Standing]]:
-        month = self.clock.now().astimezone(self.zone).strftime("%Y-%m")
-        return await self.repo.leaderboard(chat_id, month), await self.repo.leaderboard(
-            chat_id, "all"
+        """This month's standings and all time's."""
+        month = month_of(self.clock.now(), self.zone)
+        return (
+            await self.repo.leaderboard(chat_id, month),
+            await self.repo.leaderboard(chat_id, ALL_TIME),
         )
 
     async def stats(self, user_id: int) -> UserStats:

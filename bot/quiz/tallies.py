@@ -57,6 +57,15 @@ def most_missed(results: dict[str, tuple[int, int]], limit: int = 3) -> list[str
     return [question_id for _, question_id in missed[:limit]]
 
 
+# The all-time leaderboard's period; the others are calendar months, "2026-11".
+ALL_TIME = "all"
+
+
+def month_of(now: datetime, zone: tzinfo) -> str:
+    """The leaderboard month ``now`` falls in, in the bot's time zone."""
+    return now.astimezone(zone).strftime("%Y-%m")
+
+
 def streak(stamps: Iterable[datetime], now: datetime, zone: tzinfo) -> int:
     """Days in a row with at least one answer, ending today or yesterday (in ``zone``)."""
     days: list[date] = sorted({stamp.astimezone(zone).date() for stamp in stamps}, reverse=True)

@@ -115,6 +115,12 @@ class RoundChange:
             raise ValueError("a deadline cannot be both set and cleared")
 
 
+def button_poll_id(round_id: int, position: int) -> str:
+    """The id a question asked with buttons is stored under (Telegram's poll ids are digits,
+    so the two never meet)."""
+    return f"b{round_id}:{position}"
+
+
 @dataclass(frozen=True, slots=True)
 class Asked:
     poll_id: str
