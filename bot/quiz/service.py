@@ -158,14 +158,14 @@ class QuizService(QuizRounds):
         screen = views.lobby(self.catalog, self._t(round_.lang), await self._lobby_state(round_))
         await self._edit(bot, round_.chat_id, round_.lobby_message_id, screen.text, screen.markup)
 
-    async def lobby_round(self, round_id: int) -> Round:
+    async def _lobby_round(self, round_id: int) -> Round:
         round_ = await self.repo.get_round(round_id)
         if round_ is None or round_.status != RoundStatus.LOBBY:
             raise ButtonExpired
         return round_
 
     async def join(self, bot: Bot, round_id: int, user_id: int, name: str) -> str:
-        round_ = await self.lobby_round(round_id)
+        round_ = await self._lobby_round(round_id)
         if not await self.repo.add_player(round_.id, user_id, name):
             return "quiz.already_in"
         players = await self.repo.players(round_.id)
@@ -184,7 +184,7 @@ class QuizService(QuizRounds):
         """A lobby button: start, cancel or change an option. The game's starter or an
         administrator may; the answering mode, which every player lives with, is the
         administrators' alone."""
-        round_ = await self.lobby_round(round_id)
+        round_ = await self._lobby_round(round_id)
         if press == LobbyOption.ANSWER_MODE:
             if not await is_admin():
                 raise NotAnAdmin
@@ -203,7 +203,7 @@ class QuizService(QuizRounds):
         await self._refresh_lobby(bot, await self._reload(round_), essential=True)
 
     async def start_game(self, bot: Bot, round_id: int) -> None:
-        round_ = await self.lobby_round(round_id)
+        round_ = await self._lobby_round(round_id)
         candidates = matching(self.catalog.questions.values(), round_.topic, round_.difficulty)
         if not candidates:
             raise QuizError("quiz.no_questions")
@@ -226,7 +226,7 @@ class QuizService(QuizRounds):
         await self._ask_next(bot, round_, expected=-1)
 
     async def cancel_lobby(self, bot: Bot, round_id: int) -> None:
-        round_ = await self.lobby_round(round_id)
+        round_ = await self._lobby_round(round_id)
         cancelled = await self.repo.update_round(
             round_.id, RoundChange(status=RoundStatus.CANCELLED), expect_status=RoundStatus.LOBBY
         )
