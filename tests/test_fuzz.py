@@ -48,6 +48,7 @@ from bot.offline.world import GROUP_ANONYMOUS_BOT, Actor, World
 from bot.telegram.i18n import Translator
 from content.loader import DATA_DIR, Catalog, load_catalog
 from content.models import LANGS
+from tests.vocabulary import start_group_game
 
 T = TypeVar("T")
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -725,9 +726,7 @@ async def test_fuzz_found_a_game_in_a_group_that_removed_the_bot_is_retried_fore
 ) -> None:
     alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
     group = world.group("Delegates", {alice: "creator", bob: "member"})
-    await alice.send("/quiz", chat=group)
-    await bob.tap("Я играю", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice, bob)
     assert world.last(group).poll_id is not None
     await world.member_update(group, alice.user, "member", "kicked")
     assert isinstance(services.clock, FakeClock)

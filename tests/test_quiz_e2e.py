@@ -17,7 +17,7 @@ from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from content.loader import load_catalog
-from tests.vocabulary import Restartable
+from tests.vocabulary import Restartable, start_group_game
 
 
 def wrong_option(world: World, message: StoredMessage) -> int:
@@ -166,9 +166,7 @@ async def test_everyone_answered_moves_on_without_waiting(
 ) -> None:
     alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
     group = world.group("Delegates", {alice: "creator", bob: "member"})
-    await alice.send("/quiz", chat=group)
-    await bob.tap("Я играю", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice, bob)
     first = world.last_poll(group)
     await alice.answer_poll(first, world.right_option(first))
     assert len(world.polls(group)) == 1
@@ -212,9 +210,7 @@ async def test_stale_lobby_buttons_expire(world: World) -> None:
 async def test_what_the_group_missed(world: World, services: Services) -> None:
     alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
     group = world.group("Delegates", {alice: "creator", bob: "member"})
-    await alice.send("/quiz", chat=group)
-    await bob.tap("Я играю", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice, bob)
     for _ in range(4):
         poll = world.last_poll(group)
         await alice.answer_poll(poll, wrong_option(world, poll))
@@ -261,8 +257,7 @@ async def test_group_leaderboard_survives_supergroup_migration(
 ) -> None:
     alice = world.user("Alice", "en")
     group = world.group("Class", {alice: "creator"}, supergroup=False)
-    await alice.send("/quiz", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice)
     for _ in range(4):
         poll = world.last_poll(group)
         await alice.answer_poll(poll, world.right_option(poll))
@@ -278,9 +273,7 @@ async def test_a_game_follows_its_group_when_an_answer_finds_it_migrated(
     because of a poll answer (an update that names no chat), meets migrate_to_chat_id."""
     alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
     group = world.group("Class", {alice: "creator", bob: "member"}, supergroup=False)
-    await alice.send("/quiz", chat=group)
-    await bob.tap("Я играю", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice, bob)
     first = world.last_poll(group)
     supergroup = {"id": -1_000_000_000_000 + group["id"], "type": "supergroup", "title": "Class"}
     world.telegram.add_chat(supergroup)
@@ -303,9 +296,7 @@ async def test_restart_mid_game_loses_no_points_and_resumes(
     world, services = await restartable()
     alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
     group = world.group("Delegates", {alice: "creator", bob: "member"})
-    await alice.send("/quiz", chat=group)
-    await bob.tap("Я играю", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice, bob)
     first = world.last_poll(group)
     await alice.answer_poll(first, world.right_option(first))
     # kill -9: no shutdown hook, no finish; the connection just goes away.
@@ -329,8 +320,7 @@ async def test_restart_after_the_timer_ran_out_moves_on(
     world, services = await restartable()
     alice = world.user("Alice", "en")
     group = world.group("Delegates", {alice: "creator"})
-    await alice.send("/quiz", chat=group)
-    await alice.tap("Начать", chat=group)
+    await start_group_game(group, alice)
     await services.db.close()  # the bot dies with question 1 open
     world2, services2 = await restartable()
     assert isinstance(services2.clock, FakeClock)

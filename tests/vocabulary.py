@@ -7,14 +7,16 @@ from __future__ import annotations
 import struct
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.app.container import Services
 from bot.clock import FakeClock
-from bot.offline.world import World
+from bot.offline.world import Actor, World
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # ``restartable()`` starts the bot on the test's database file; calling it again restarts it.
+Chat = dict[str, Any]
 Restartable = Callable[[], Awaitable[tuple[World, Services]]]
 
 
@@ -38,3 +40,12 @@ def png_size(data: bytes) -> tuple[int, int]:
     assert kind == b"IHDR", f"the first chunk is {kind!r}, not IHDR"
     width, height = struct.unpack(">II", data[16:24])
     return width, height
+
+
+async def start_group_game(group: Chat, starter: Actor, *players: Actor) -> None:
+    """A game in a Russian-speaking group (the default): ``starter`` opens the lobby with /quiz,
+    ``players`` join, ``starter`` starts it."""
+    await starter.send("/quiz", chat=group)
+    for player in players:
+        await player.tap("Я играю", chat=group)
+    await starter.tap("Начать", chat=group)
