@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.clock import SystemClock
 from bot.library import views
 from bot.library.service import Library
 from bot.telegram.i18n import Translator
@@ -121,7 +122,8 @@ def main(arguments: list[str]) -> int:
     content = (
         Path(arguments[arguments.index("--content") + 1]) if "--content" in arguments else None
     )
-    library = Library(load_catalog(content) if content else load_catalog())
+    catalog = load_catalog(content) if content else load_catalog()
+    library = Library(catalog, SystemClock(), "UTC")  # the evaluation reads no dates
     scores, outcomes = score(library, load_questions())
     print(table(scores))
     if "--misses" in arguments:

@@ -9,6 +9,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.profiles.types import Chat
 from bot.reminders import views
 from bot.reminders.service import ReminderService
+from bot.reminders.types import Subscription
 from bot.telegram import commands
 from bot.telegram.callbacks import DatesCb, ReminderCb
 from bot.telegram.filters import AdminsOnly
@@ -22,34 +23,22 @@ DATES_DEFAULT = 5
 DATES_MAX = 20
 
 
-async def settings_screen(
-    reminders: ReminderService, catalog: Catalog, t: Translator, chat: Chat | None, chat_id: int
+def subscription_screen(
+    reminders: ReminderService, catalog: Catalog, t: Translator, row: Subscription
 ) -> views.Screen:
-    row = await reminders.settings(chat_id)
-    zone = reminders.timezone_of(None, chat.timezone if chat else None)
-    return views.settings(catalog, t, row, zone)
-
-
-async def subscribe_chat(
-    message: Message, bot: Bot, t: Translator, reminders: ReminderService, catalog: Catalog,
-    chat_record: Chat | None,
-) -> None:  # fmt: skip
-    """/subscribe, and the "subscribe" deep link: admins only in groups."""
-    await require_chat_admin(bot, message)
-    await reminders.subscribe(message.chat.id)
-    await message.answer(t("reminders.subscribed"))
-    await send(message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id))
+    return views.subscription_screen(catalog, t, row, reminders.zone(row.timezone))
 
 
 def setup() -> Router:
     router = Router(name=__name__)
 
-    @router.message(Command(commands.SUBSCRIBE.name))
+    @router.message(Command(commands.SUBSCRIBE.name), AdminsOnly())
     async def cmd_subscribe(
-        message: Message, bot: Bot, t: Translator, reminders: ReminderService, catalog: Catalog,
-        chat_record: Chat | None,
-    ) -> None:  # fmt: skip
-        await subscribe_chat(message, bot, t, reminders, catalog, chat_record)
+        message: Message, t: Translator, reminders: ReminderService, catalog: Catalog
+    ) -> None:
+        row = await reminders.subscribe(message.chat.id)
+        for screen in views.subscribed(catalog, t, row, reminders.zone(row.timezone)):
+            await send(message, screen)
 
     @router.message(Command(commands.UNSUBSCRIBE.name), AdminsOnly())
     async def cmd_unsubscribe(message: Message, t: Translator, reminders: ReminderService) -> None:
@@ -61,18 +50,16 @@ def setup() -> Router:
     @router.message(Command(commands.REMINDERS.name))
     async def cmd_reminders(
         message: Message, command: CommandObject, bot: Bot, t: Translator,
-        reminders: ReminderService, catalog: Catalog, chat_record: Chat | None,
+        reminders: ReminderService, catalog: Catalog,
     ) -> None:  # fmt: skip
         zone = (command.args or "").strip()
         if zone:
             # "/reminders Europe/Berlin": any IANA time zone name, typed as text.
             await require_chat_admin(bot, message)
-            await reminders.settings(message.chat.id)
-            await reminders.change(message.chat.id, "tz", zone)
-            chat_record = await reminders.profiles.chats.get(message.chat.id)
-        await send(
-            message, await settings_screen(reminders, catalog, t, chat_record, message.chat.id)
-        )
+            row = await reminders.change(message.chat.id, "tz", zone)
+        else:
+            row = await reminders.subscription(message.chat.id)
+        await send(message, subscription_screen(reminders, catalog, t, row))
 
     @router.callback_query(ReminderCb.filter(), AdminsOnly())
     async def on_setting(
@@ -87,12 +74,14 @@ def setup() -> Router:
             await show(query, views.Screen(t("reminders.unsubscribed")))
             return
         if setting == "topics":
-            await show(query, views.topic_picker(catalog, t, await reminders.settings(chat_id)))
+            row = await reminders.subscription(chat_id)
+            await show(query, views.topic_picker(catalog, t, row))
             return
-        if setting != "back":
-            await reminders.change(chat_id, setting, callback_data.value)
-        chat = await reminders.profiles.chats.get(chat_id)
-        await show(query, await settings_screen(reminders, catalog, t, chat, chat_id))
+        if setting == "back":
+            row = await reminders.subscription(chat_id)
+        else:
+            row = await reminders.change(chat_id, setting, callback_data.value)
+        await show(query, subscription_screen(reminders, catalog, t, row))
 
     @router.message(Command(commands.DATES.name))
     async def cmd_dates(
@@ -104,9 +93,8 @@ def setup() -> Router:
         if count is None:
             await message.answer(t("reminders.dates_usage", limit=DATES_MAX))
             return
-        zone = reminders.timezone_of(None, chat_record.timezone if chat_record else None)
-        upcoming = reminders.upcoming(zone, count)
-        await send(message, views.dates(catalog, t, upcoming, reminders.today(zone), zone))
+        upcoming = reminders.upcoming(chat_record.timezone if chat_record else None, count)
+        await send(message, views.dates(catalog, t, upcoming))
 
     @router.callback_query(DatesCb.filter())
     async def on_dates_page(

@@ -12,15 +12,16 @@ from bot.library.service import Library
 from bot.profiles.service import Profiles
 from bot.profiles.types import Chat, User
 from bot.quiz.service import QuizService
+from bot.reminders import views as reminder_views
 from bot.reminders.service import ReminderService
 from bot.telegram import commands
 from bot.telegram.callbacks import MenuAction, MenuCb
 from bot.telegram.commands import Where
 from bot.telegram.i18n import Translator
+from bot.telegram.permissions import require_chat_admin
 from bot.telegram.replies import send, show
 from content.loader import Catalog
 from handlers.quiz import open_quiz
-from handlers.reminders import subscribe_chat
 
 
 def _where(message: Message) -> Where:
@@ -38,7 +39,8 @@ def setup() -> Router:
     ) -> None:  # fmt: skip
         """Plain /start, or a deep link from a poster or a colleague (bot/deeplinks.py)."""
         link = parse_payload((command.args or "").strip()) if command.args else None
-        topic = library.topic(link.topic) if link is not None and link.topic is not None else None
+        catalog = library.catalog
+        topic = catalog.topic(link.topic) if link is not None and link.topic is not None else None
         if link is not None and link.topic is not None and topic is None:
             link = None  # a poster printed before a topic was renamed: greet instead
         if link is not None and link.lang is not None and message.chat.type == "private":
@@ -47,13 +49,16 @@ def setup() -> Router:
                 await profiles.set_language(chat_record, user_record, link.lang)
             t = Translator(t.ui, link.lang)
         if link is not None and link.kind == "topic" and topic is not None:
-            await send(message, views.topic_screen(library.catalog, t, topic, -1))
+            await send(message, views.topic_screen(catalog, t, topic, -1))
             return
         if link is not None and link.kind == "quiz":
-            await open_quiz(message, bot, link.topic or "", t, quiz, library.catalog, chat_record)
+            await open_quiz(message, bot, link.topic or "", t, quiz, catalog, chat_record)
             return
         if link is not None and link.kind == "subscribe":
-            await subscribe_chat(message, bot, t, reminders, library.catalog, chat_record)
+            await require_chat_admin(bot, message)
+            row = await reminders.subscribe(message.chat.id)
+            for screen in reminder_views.subscribed(catalog, t, row, reminders.zone(row.timezone)):
+                await send(message, screen)
             return
         # No payload, or one that is invalid or stale: the normal greeting.
         name = message.from_user.first_name if message.from_user else ""

@@ -4,6 +4,7 @@ start-up menus, webhook mode, logs without the token, /admin."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, date, datetime
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -11,9 +12,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app.container import Services
 from bot.app.runner import emit_startup
 from bot.app.webhook import create_web_app
+from bot.clock import FakeClock
+from bot.library.service import fact_of_the_day
 from bot.offline.world import World
 from bot.telegram.commands import Where, commands_for
 from bot.telegram.middlewares.logs import configure_logging
+from content.loader import Catalog
 from tests.vocabulary import png_size
 
 # ---- deep links --------------------------------------------------------------------------------
@@ -95,6 +99,25 @@ async def test_inline_empty_query_offers_fact_of_the_day_and_next_anniversary(
     titles = [result["title"] for result in answer.params["results"]]
     assert titles[0] == "💡 Fact of the day"
     assert titles[1].startswith("🗓 Next anniversary")
+
+
+async def test_the_fact_of_the_day_turns_at_midnight_in_almaty_not_in_utc(
+    world: World, clock: FakeClock, catalog: Catalog
+) -> None:
+    user = world.user("U", "en")
+
+    async def fact_shared() -> str:
+        [answer] = [r for r in await user.inline("") if r.method == "answerInlineQuery"]
+        return str(answer.params["results"][0]["id"])
+
+    clock.set(datetime(2026, 11, 22, 18, 59, tzinfo=UTC))  # 23:59 on 22 November in Almaty
+    evening = await fact_shared()
+    clock.set(datetime(2026, 11, 22, 19, 1, tzinfo=UTC))  # 00:01 on the 23rd; UTC: still the 22nd
+    after_midnight = await fact_shared()
+    for shared, day in ((evening, date(2026, 11, 22)), (after_midnight, date(2026, 11, 23))):
+        fact = fact_of_the_day(catalog, day)
+        assert fact is not None and shared == f"fact-of-day:{fact.id}"
+    assert after_midnight != evening, "a new day in Almaty brings a new fact"
 
 
 # ---- the timeline picture ----------------------------------------------------------------------

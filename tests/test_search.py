@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.clock import FakeClock
 from bot.library.search import SearchIndex
 from bot.library.search_lang import stem
 from bot.library.service import Library
@@ -60,8 +61,8 @@ def test_snippet_highlights_matched_words() -> None:
     assert "урана" in hit.snippet
 
 
-def test_query_in_another_language_falls_back(catalog: Catalog) -> None:
-    library = Library(catalog)
+def test_query_in_another_language_falls_back(catalog: Catalog, clock: FakeClock) -> None:
+    library = Library(catalog, clock, "Asia/Almaty")
     hits = library.search("полигона", "en")
     assert hits and hits[0].document.topic == "semipalatinsk"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.admin.report import AdminReport
 from bot.app.config import Settings
 from bot.app.inflight import InFlight
 from bot.clock import Clock
@@ -38,6 +39,7 @@ class Services:
     quiz: QuizService
     reminders: ReminderService
     pictures: TimelinePictures
+    admin_report: AdminReport
     # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
     run_scheduler: bool = True
     scheduler: AsyncIOScheduler | None = None
@@ -63,19 +65,19 @@ async def create_services(
     users = UserRepository(db, clock.now)
     limiter = RateLimiter(clock)
     profiles = Profiles(chats, users, settings.bot_default_language)
+    quiz_repo = QuizRepository(db, clock.now)
+    reminder_repo = ReminderRepository(db, clock.now)
+    zone = settings.bot_timezone
     return Services(
         settings=settings,
         clock=clock,
         db=db,
         catalog=catalog,
-        library=Library(catalog, rng),
+        library=Library(catalog, clock, zone, rng),
         profiles=profiles,
         limiter=limiter,
-        quiz=QuizService(
-            QuizRepository(db, clock.now), catalog, clock, limiter, settings.bot_timezone, rng
-        ),
-        reminders=ReminderService(
-            ReminderRepository(db, clock.now), catalog, profiles, clock, settings.bot_timezone
-        ),
+        quiz=QuizService(quiz_repo, catalog, clock, limiter, zone, rng),
+        reminders=ReminderService(reminder_repo, catalog, profiles, clock, zone),
         pictures=TimelinePictures(catalog),
+        admin_report=AdminReport(chats, users, reminder_repo, quiz_repo, clock),
     )

@@ -56,13 +56,13 @@ def create_dispatcher(services: Services) -> Dispatcher:
         disable_fsm=True,
         # /admin's owners by name: handlers get what they need, not the configuration.
         admin_ids=services.settings.bot_admin_ids,
-        clock=services.clock,
         catalog=services.catalog,
         library=services.library,
         profiles=services.profiles,
         quiz=services.quiz,
         reminders=services.reminders,
         pictures=services.pictures,
+        admin_report=services.admin_report,
     )
     # Registered first, so it wraps the others; on ``errors`` too, because aiogram's error
     # handlers run outside the update's outer middlewares.

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import random
+from datetime import date
+from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
 from bot.library.search import SearchIndex, build_indexes
 from bot.library.text import normalise, words
 from bot.library.types import Hit
 from content.loader import Catalog
-from content.models import LANGS, Fact, GlossaryTerm, Lang, Topic
+from content.models import LANGS, Fact, GlossaryTerm, Lang
+
+
+def fact_of_the_day(catalog: Catalog, day: date) -> Fact | None:
+    """The same fact all day long, and another the next day: the facts in id order, one a day."""
+    ids = sorted(catalog.facts)
+    return catalog.facts[ids[day.toordinal() % len(ids)]] if ids else None
 
 
 class Library:
-    def __init__(self, catalog: Catalog, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, clock: Clock, timezone: str, rng: random.Random | None = None
+    ) -> None:
         self.catalog = catalog
+        self.clock = clock
+        self.timezone = timezone  # the bot's; a chat may have its own
         self.indexes: dict[Lang, SearchIndex] = build_indexes(catalog)
         self._rng = rng or random.Random()
-
-    def topic(self, topic_id: str) -> Topic | None:
-        return self.catalog.topics.get(topic_id)
 
     def random_fact(self, topic_id: str = "", avoid: str | None = None) -> Fact | None:
         facts = [
@@ -29,6 +39,11 @@ class Library:
         if len(facts) > 1 and avoid is not None:
             facts = [fact for fact in facts if fact.id != avoid]
         return self._rng.choice(facts) if facts else None
+
+    def fact_of_the_day(self, chat_timezone: str | None) -> Fact | None:
+        """Today's fact, "today" being the chat's local date (the bot's zone if it has none)."""
+        today = self.clock.now().astimezone(ZoneInfo(chat_timezone or self.timezone)).date()
+        return fact_of_the_day(self.catalog, today)
 
     def search(self, query: str, lang: Lang, limit: int = 5) -> list[Hit]:
         """Search in the user's language; a query in another language (a delegate typing

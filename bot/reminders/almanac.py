@@ -1,4 +1,4 @@
-"""The anniversaries of one year or one month of it: what /dates shows beyond the next few.
+"""The next anniversaries, and those of one year or one month of it: what /dates shows.
 
 Pure, like the planner it builds on: dates are calendar dates, so no time zone enters here (the
 caller decides which year "this year" is in the chat's zone).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.reminders.planner import occurrence_in
+from bot.reminders.planner import next_occurrence, occurrence_in
 from bot.reminders.types import Selection
 from content.models import CalendarEvent
 
@@ -17,6 +17,16 @@ from content.models import CalendarEvent
 # navigation offers no button past them. The content's events lie within these years too.
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
+
+
+def next_anniversaries(
+    calendar: Sequence[CalendarEvent], today: date, count: int
+) -> list[tuple[date, CalendarEvent]]:
+    """The next ``count`` anniversaries on or after ``today``, by date, oldest event first on a
+    shared day."""
+    dated = [(next_occurrence(event, today), event) for event in calendar]
+    dated.sort(key=lambda pair: (pair[0], pair[1].year))
+    return dated[:count]
 
 
 def anniversaries_in(

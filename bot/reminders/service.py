@@ -53,9 +53,17 @@ from aiogram.exceptions import (
 from bot.clock import Clock
 from bot.profiles.service import Profiles
 from bot.reminders import views
-from bot.reminders.almanac import anniversaries_in
-from bot.reminders.planner import LEADS, ReminderRule, events_on, next_occurrence, plan_groups
-from bot.reminders.types import Delivery, DeliveryStatus, Planned, Scope, Selection, Subscription
+from bot.reminders.almanac import anniversaries_in, next_anniversaries
+from bot.reminders.planner import LEADS, ReminderRule, events_on, plan_groups
+from bot.reminders.types import (
+    Delivery,
+    DeliveryStatus,
+    Planned,
+    Scope,
+    Selection,
+    Subscription,
+    Upcoming,
+)
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
@@ -104,9 +112,8 @@ class ReminderService:
         # aiosqlite connection), so a lock in memory is enough here.
         self._planning = asyncio.Lock()
 
-    def timezone_of(self, subscription: Subscription | None, chat_timezone: str | None) -> str:
-        if subscription is not None and subscription.timezone:
-            return subscription.timezone
+    def zone(self, chat_timezone: str | None) -> str:
+        """The time zone a chat lives in: its own, else the bot's."""
         return chat_timezone or self.default_timezone
 
     # ---- subscriptions ------------------------------------------------------------------------
@@ -120,7 +127,7 @@ class ReminderService:
         async with self._subscription_change():
             return await self.repo.unsubscribe(chat_id, self.clock.now())
 
-    async def settings(self, chat_id: int) -> Subscription:
+    async def subscription(self, chat_id: int) -> Subscription:
         found = await self.repo.get(chat_id)
         if found is None:
             raise ReminderError("reminders.not_subscribed")
@@ -132,7 +139,7 @@ class ReminderService:
             return await self._replan(chat_id)
 
     async def _change(self, chat_id: int, setting: str, value: str) -> None:
-        current = await self.settings(chat_id)
+        current = await self.subscription(chat_id)
         if setting == "scope" and value in {Scope.KEY, Scope.ALL}:
             await self.repo.update(chat_id, scope=Scope(value))
         elif setting == "topic" and value in self.catalog.topics:
@@ -174,7 +181,7 @@ class ReminderService:
         later ones are the planning runs' work."""
         now = self.clock.now()
         await self.repo.drop_pending(chat_id, now)
-        subscription = await self.settings(chat_id)
+        subscription = await self.subscription(chat_id)
         until = await self.repo.watermark()
         if until is not None and until > now and subscription.active:
             group = [(self._rule(subscription), [chat_id])]
@@ -183,7 +190,7 @@ class ReminderService:
 
     def _rule(self, row: Subscription) -> ReminderRule:
         return ReminderRule(
-            timezone=self.timezone_of(row, None),
+            timezone=self.zone(row.timezone),
             send_hour=row.send_hour,
             leads=row.leads,
             selection=Selection(row.scope, row.topics),
@@ -359,11 +366,11 @@ class ReminderService:
 
     # ---- what users read ----------------------------------------------------------------------
 
-    def upcoming(self, timezone: str, count: int) -> list[tuple[date, CalendarEvent]]:
-        today = self.clock.now().astimezone(ZoneInfo(timezone)).date()
-        dated = [(next_occurrence(event, today), event) for event in self.catalog.calendar]
-        dated.sort(key=lambda pair: (pair[0], pair[1].year))
-        return dated[:count]
+    def upcoming(self, chat_timezone: str | None, count: int) -> Upcoming:
+        """The next ``count`` anniversaries from the chat's local today."""
+        zone = self.zone(chat_timezone)
+        today = self.clock.now().astimezone(ZoneInfo(zone)).date()
+        return Upcoming(zone, today, next_anniversaries(self.catalog.calendar, today, count))
 
     def anniversaries(
         self, year: int, month: int | None = None
@@ -372,9 +379,6 @@ class ReminderService:
         enough to list them all)."""
         selection = Selection(Scope.ALL if month else Scope.KEY)
         return anniversaries_in(self.catalog.calendar, selection, year, month)
-
-    def today(self, timezone: str) -> date:
-        return self.clock.now().astimezone(ZoneInfo(timezone)).date()
 
     def ics(self, lang: Lang) -> bytes:
         """All calendar events as yearly all-day events (RFC 5545), in ``lang``."""

@@ -78,3 +78,12 @@ class Delivery:
     @property
     def key(self) -> tuple[int, str, str, int]:
         return (self.chat_id, self.day, self.occurrence.isoformat(), self.lead)
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    """The next anniversaries as a chat sees them: counted from its local today."""
+
+    timezone: str
+    today: date
+    dates: list[tuple[date, CalendarEvent]]

@@ -10,7 +10,7 @@ from babel.dates import format_date
 from bot.library.views import sources_line
 from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
-from bot.reminders.types import Scope, Subscription
+from bot.reminders.types import Scope, Subscription, Upcoming
 from bot.telegram.callbacks import DatesCb, ReminderCb, TopicCb
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ui import (
@@ -29,7 +29,8 @@ from content.models import CalendarEvent, Lang
 COMMON_ZONES = ("Asia/Almaty", "Europe/Moscow", "Europe/Berlin", "America/New_York", "UTC")
 
 __all__ = [
-    "Screen", "dates", "key_dates", "month_dates", "reminder", "settings", "topic_picker",
+    "Screen", "dates", "key_dates", "month_dates", "reminder", "subscribed",
+    "subscription_screen", "topic_picker",
 ]  # fmt: skip
 
 
@@ -56,7 +57,10 @@ def _toggle(label: str, on: bool) -> str:
     return f"{'✅' if on else '▫️'} {label}"
 
 
-def settings(catalog: Catalog, t: Translator, row: Subscription, timezone: str) -> Screen:
+def subscription_screen(
+    catalog: Catalog, t: Translator, row: Subscription, timezone: str
+) -> Screen:
+    """A chat's subscription and the buttons that change it."""
     """A chat's subscription and the buttons that change it."""
     if row.scope == Scope.TOPICS:
         chosen = ", ".join(
@@ -122,15 +126,15 @@ def topic_picker(catalog: Catalog, t: Translator, row: Subscription) -> Screen:
     return Screen(t("reminders.choose_topics"), columns(buttons))
 
 
-def dates(
-    catalog: Catalog,
-    t: Translator,
-    upcoming: list[tuple[date, CalendarEvent]],
-    today: date,
-    timezone: str,
-) -> Screen:
-    lines: list[str] = [t("reminders.dates_header", timezone=timezone)]
-    for day, event in upcoming:
+def subscribed(catalog: Catalog, t: Translator, row: Subscription, timezone: str) -> list[Screen]:
+    """What /subscribe (and the "subscribe" deep link) answers: the news, then the settings."""
+    return [Screen(t("reminders.subscribed")), subscription_screen(catalog, t, row, timezone)]
+
+
+def dates(catalog: Catalog, t: Translator, upcoming: Upcoming) -> Screen:
+    today = upcoming.today
+    lines: list[str] = [t("reminders.dates_header", timezone=upcoming.timezone)]
+    for day, event in upcoming.dates:
         days = (day - today).days
         when = t("reminders.today_short") if days == 0 else t("reminders.in_n_days", count=days)
         years = day.year - event.year

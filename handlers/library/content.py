@@ -41,7 +41,7 @@ def setup() -> Router:
     async def on_topic(
         query: CallbackQuery, callback_data: TopicCb, t: Translator, library: Library
     ) -> None:
-        topic = library.topic(callback_data.topic)
+        topic = library.catalog.topic(callback_data.topic)
         if topic is None or not -1 <= callback_data.section < len(topic.sections):
             raise ButtonExpired
         await show(query, views.topic_screen(library.catalog, t, topic, callback_data.section))
@@ -60,7 +60,7 @@ def setup() -> Router:
         query: CallbackQuery, t: Translator, library: Library, callback_data: FactCb | MenuCb
     ) -> None:
         topic = callback_data.topic if isinstance(callback_data, FactCb) else ""
-        if topic and library.topic(topic) is None:
+        if topic and library.catalog.topic(topic) is None:
             raise ButtonExpired
         fact = library.random_fact(topic)
         if fact is None:

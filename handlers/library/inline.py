@@ -20,10 +20,12 @@ from bot.library.deeplinks import deep_link, topic_payload, with_language
 from bot.library.service import Library
 from bot.library.types import Hit
 from bot.library.views import section_index, sources_line
+from bot.profiles.types import Chat
 from bot.reminders.service import ReminderService
 from bot.telegram.i18n import Translator, quote
 from bot.telegram.ui import long_date, shorten
 from content.loader import Catalog
+from content.models import Fact
 
 CACHE_SECONDS = 300
 RESULTS = 10
@@ -67,13 +69,24 @@ def _hit_article(
     return _article(f"{document.kind}:{document.ref}", document.title, hit.snippet, body, url, t)
 
 
+def _fact_article(
+    fact: Fact, catalog: Catalog, t: Translator, username: str
+) -> InlineQueryResultArticle:
+    topic = catalog.fact_topic[fact.id]
+    url = deep_link(username, with_language(topic_payload(topic), t.lang))
+    body = f"💡 {quote(fact.text.get(t.lang))}\n\n{sources_line(catalog, fact.cite, t)}"
+    title = t.plain("inline.fact_of_the_day")
+    return _article(f"fact-of-day:{fact.id}", title, fact.text.get(t.lang), body, url, t)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
 
     @router.inline_query()
     async def on_inline_query(
-        query: InlineQuery, bot: Bot, t: Translator, library: Library, reminders: ReminderService
-    ) -> None:
+        query: InlineQuery, bot: Bot, t: Translator, library: Library,
+        reminders: ReminderService, chat_record: Chat | None,
+    ) -> None:  # fmt: skip
         me = await bot.me()
         username = me.username or ""
         catalog = library.catalog
@@ -85,23 +98,12 @@ def setup() -> Router:
                 for hit in library.search(text, t.lang, RESULTS)
             ]
         else:
-            today = reminders.clock.now().date()
-            facts = sorted(catalog.facts)
-            fact = catalog.facts[facts[today.toordinal() % len(facts)]]
-            topic = catalog.topics[catalog.fact_topic[fact.id]]
-            url = deep_link(username, with_language(topic_payload(topic.id), t.lang))
-            body = f"💡 {quote(fact.text.get(t.lang))}\n\n{sources_line(catalog, fact.cite, t)}"
-            results.append(
-                _article(
-                    f"fact-of-day:{fact.id}",
-                    t.plain("inline.fact_of_the_day"),
-                    fact.text.get(t.lang),
-                    body,
-                    url,
-                    t,
-                )
-            )
-            for day, event in reminders.upcoming(reminders.default_timezone, 1):
+            # An inline query comes from no chat: "today" is then the bot's time zone's.
+            zone = chat_record.timezone if chat_record else None
+            fact = library.fact_of_the_day(zone)
+            if fact is not None:
+                results.append(_fact_article(fact, catalog, t, username))
+            for day, event in reminders.upcoming(zone, 1).dates:
                 years = day.year - event.year
                 when = long_date(day, t.lang)
                 body = (

@@ -1,0 +1,1 @@
+"""The owners' report (/admin): numbers read across the features."""
