@@ -11,7 +11,7 @@ from bot.reminders import views
 from bot.reminders.service import ReminderService
 from bot.reminders.types import Subscription
 from bot.telegram import commands
-from bot.telegram.callbacks import DatesCb, ReminderCb
+from bot.telegram.callbacks import DatesCb, ReminderCb, ReminderSetting
 from bot.telegram.filters import AdminsOnly
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
@@ -56,7 +56,7 @@ def setup() -> Router:
         if zone:
             # "/reminders Europe/Berlin": any IANA time zone name, typed as text.
             await require_chat_admin(bot, message)
-            row = await reminders.change(message.chat.id, "tz", zone)
+            row = await reminders.change(message.chat.id, ReminderSetting.TIMEZONE, zone)
         else:
             row = await reminders.subscription(message.chat.id)
         await send(message, subscription_screen(reminders, catalog, t, row))
@@ -69,15 +69,15 @@ def setup() -> Router:
         assert isinstance(query.message, Message)  # AdminsOnly answered any other
         chat_id = query.message.chat.id
         setting = callback_data.setting
-        if setting == "off":
+        if setting == ReminderSetting.OFF:
             await reminders.unsubscribe(chat_id)
             await show(query, views.Screen(t("reminders.unsubscribed")))
             return
-        if setting == "topics":
+        if setting == ReminderSetting.TOPICS:
             row = await reminders.subscription(chat_id)
             await show(query, views.topic_picker(catalog, t, row))
             return
-        if setting == "back":
+        if setting == ReminderSetting.BACK:
             row = await reminders.subscription(chat_id)
         else:
             row = await reminders.change(chat_id, setting, callback_data.value)

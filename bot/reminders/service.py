@@ -64,6 +64,7 @@ from bot.reminders.types import (
     Subscription,
     Upcoming,
 )
+from bot.telegram.callbacks import ReminderSetting
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Translator
 from bot.telegram.parsing import parse_number
@@ -133,27 +134,30 @@ class ReminderService:
             raise ReminderError("reminders.not_subscribed")
         return found
 
-    async def change(self, chat_id: int, setting: str, value: str) -> Subscription:
+    async def change(self, chat_id: int, setting: ReminderSetting, value: str) -> Subscription:
         async with self._subscription_change():
             await self._change(chat_id, setting, value)
             return await self._replan(chat_id)
 
-    async def _change(self, chat_id: int, setting: str, value: str) -> None:
+    async def _change(self, chat_id: int, setting: ReminderSetting, value: str) -> None:
         current = await self.subscription(chat_id)
-        if setting == "scope" and value in {Scope.KEY, Scope.ALL}:
+        if setting == ReminderSetting.SCOPE and value in {Scope.KEY, Scope.ALL}:
             await self.repo.update(chat_id, scope=Scope(value))
-        elif setting == "topic" and value in self.catalog.topics:
+        elif setting == ReminderSetting.TOPIC and value in self.catalog.topics:
             topics = set(current.topics) ^ {value}
             scope = Scope.TOPICS if topics else Scope.KEY
             await self.repo.update(chat_id, scope=scope, topics=topics)
-        elif setting == "lead" and (lead := parse_number(value, 0, max(LEADS))) in LEADS:
+        elif (
+            setting == ReminderSetting.LEAD
+            and (lead := parse_number(value, 0, max(LEADS))) in LEADS
+        ):
             leads = set(current.leads) ^ {lead}
             if not leads:
                 raise ReminderError("reminders.need_a_lead")
             await self.repo.update(chat_id, leads=leads)
-        elif setting == "hour" and (hour := parse_number(value, 0, 23)) is not None:
+        elif setting == ReminderSetting.HOUR and (hour := parse_number(value, 0, 23)) is not None:
             await self.repo.update(chat_id, send_hour=hour)
-        elif setting == "tz":
+        elif setting == ReminderSetting.TIMEZONE:
             await self.set_timezone(chat_id, value)
         else:
             raise ButtonExpired

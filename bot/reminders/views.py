@@ -11,7 +11,7 @@ from bot.library.views import sources_line
 from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
 from bot.reminders.types import Scope, Subscription, Upcoming
-from bot.telegram.callbacks import DatesCb, ReminderCb, TopicCb
+from bot.telegram.callbacks import DatesCb, ReminderCb, ReminderSetting, TopicCb
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ui import (
     BABEL_LOCALES,
@@ -80,33 +80,43 @@ def subscription_screen(
         timezone=timezone,
     )
 
-    def choice(label: str, setting: str, value: str = "") -> InlineKeyboardButton:
+    def choice(label: str, setting: ReminderSetting, value: str = "") -> InlineKeyboardButton:
         return button(label, ReminderCb(setting=setting, value=value))
 
+    def scope(label_key: str, scope: Scope) -> InlineKeyboardButton:
+        return choice(
+            _toggle(t.plain(label_key), row.scope == scope), ReminderSetting.SCOPE, scope
+        )
+
+    def hour(label: str, value: int) -> InlineKeyboardButton:
+        return choice(label, ReminderSetting.HOUR, str(value % 24))
+
+    def zones(names: tuple[str, ...]) -> list[InlineKeyboardButton]:
+        return [
+            choice(_toggle(zone, zone == timezone), ReminderSetting.TIMEZONE, zone)
+            for zone in names
+        ]
+
+    by_topic = _toggle(t.plain("reminders.by_topic"), row.scope == Scope.TOPICS)
     rows = [
+        [scope("reminders.key_dates", Scope.KEY), scope("reminders.all_dates", Scope.ALL)],
+        [choice(by_topic, ReminderSetting.TOPICS)],
         [
             choice(
-                _toggle(t.plain("reminders.key_dates"), row.scope == Scope.KEY), "scope", Scope.KEY
-            ),
-            choice(
-                _toggle(t.plain("reminders.all_dates"), row.scope == Scope.ALL), "scope", Scope.ALL
-            ),
-        ],
-        [choice(_toggle(t.plain("reminders.by_topic"), row.scope == Scope.TOPICS), "topics")],
-        [
-            choice(
-                _toggle(t.plain(f"reminders.lead.{lead}"), lead in row.leads), "lead", str(lead)
+                _toggle(t.plain(f"reminders.lead.{lead}"), lead in row.leads),
+                ReminderSetting.LEAD,
+                str(lead),
             )
             for lead in LEADS
         ],
         [
-            choice("◀", "hour", str((row.send_hour - 1) % 24)),
-            choice(f"🕘 {row.send_hour:02d}:00", "hour", str(row.send_hour)),
-            choice("▶", "hour", str((row.send_hour + 1) % 24)),
+            hour("◀", row.send_hour - 1),
+            hour(f"🕘 {row.send_hour:02d}:00", row.send_hour),
+            hour("▶", row.send_hour + 1),
         ],
-        [choice(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[:3]],
-        [choice(_toggle(zone, zone == timezone), "tz", zone) for zone in COMMON_ZONES[3:]],
-        [choice(t.plain("reminders.unsubscribe_button"), "off")],
+        zones(COMMON_ZONES[:3]),
+        zones(COMMON_ZONES[3:]),
+        [choice(t.plain("reminders.unsubscribe_button"), ReminderSetting.OFF)],
     ]
     return Screen(text, keyboard(*rows))
 
@@ -118,11 +128,11 @@ def topic_picker(catalog: Catalog, t: Translator, row: Subscription) -> Screen:
                 f"{topic.emoji} {topic.title.get(t.lang)}",
                 row.scope == Scope.TOPICS and topic.id in row.topics,
             ),
-            ReminderCb(setting="topic", value=topic.id),
+            ReminderCb(setting=ReminderSetting.TOPIC, value=topic.id),
         )
         for topic in catalog.topics.values()
     ]
-    buttons.append(button(t.plain("reminders.back"), ReminderCb(setting="back")))
+    buttons.append(button(t.plain("reminders.back"), ReminderCb(setting=ReminderSetting.BACK)))
     return Screen(t("reminders.choose_topics"), columns(buttons))
 
 

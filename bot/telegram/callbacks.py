@@ -92,10 +92,21 @@ class QuizAnswerCb(CallbackData, prefix="qa"):
     option: Int64
 
 
-class ReminderCb(CallbackData, prefix="rm"):
-    """A reminder setting: scope, topic, lead, hour, tz, topics (the topic picker), back."""
+class ReminderSetting(StrEnum):
+    SCOPE = "scope"  # value: key or all
+    TOPIC = "topic"  # value: a topic id, toggled
+    LEAD = "lead"  # value: days before, toggled
+    HOUR = "hour"  # value: the local hour
+    TIMEZONE = "tz"  # value: an IANA name
+    TOPICS = "topics"  # opens the topic picker
+    BACK = "back"  # from the topic picker
+    OFF = "off"  # unsubscribe
 
-    setting: str
+
+class ReminderCb(CallbackData, prefix="rm"):
+    """A press on the subscription screen or its topic picker."""
+
+    setting: ReminderSetting
     value: str = ""
 
 
