@@ -11,20 +11,22 @@ from bot.library.search import SearchIndex
 from bot.library.search_lang import stem
 from bot.library.service import Library
 from bot.library.text import SNIPPET_LEAD, SNIPPET_MAX, sentences, snippet_window, terms
-from bot.library.types import Document
+from bot.library.types import Document, DocumentKind
 from content.loader import Catalog
 
 DOCS = [
-    Document("section", "a/1", "a", "Семипалатинский полигон", "Полигон закрыт в 1991 году."),
     Document(
-        "section",
+        DocumentKind.SECTION, "a/1", "a", "Семипалатинский полигон", "Полигон закрыт в 1991 году."
+    ),
+    Document(
+        DocumentKind.SECTION,
         "b/1",
         "b",
         "Банк НОУ МАГАТЭ",
         "Банк низкообогащённого урана открыт в 2017 году.",
     ),
     Document(
-        "fact",
+        DocumentKind.FACT,
         "c",
         "c",
         "ДНЯО",
@@ -70,7 +72,7 @@ def test_query_in_another_language_falls_back(catalog: Catalog, clock: FakeClock
 # ---- sentences, not sections --------------------------------------------------------------------
 
 BANK = Document(
-    "section",
+    DocumentKind.SECTION,
     "iaea/bank",
     "iaea",
     "The IAEA Low-Enriched Uranium Bank",
@@ -80,14 +82,14 @@ BANK = Document(
     "Kazakhstan and the IAEA",
 )
 WHEN_NOISE = Document(
-    "section",
+    DocumentKind.SECTION,
     "misc/when",
     "misc",
     "When and where",
     "When did it happen, and when did they know when it was? Nobody knows when.",
 )
 NSG = Document(
-    "section",
+    DocumentKind.SECTION,
     "iaea/nsg",
     "iaea",
     "The Nuclear Suppliers Group",
@@ -95,7 +97,7 @@ NSG = Document(
     "Kazakhstan and the IAEA",
 )
 NSG_FACT = Document(
-    "fact",
+    DocumentKind.FACT,
     "nsg-joined",
     "iaea",
     "Kazakhstan and the IAEA",
@@ -124,13 +126,15 @@ def test_a_question_for_a_number_prefers_the_sentence_with_one() -> None:
 
 def test_the_sentence_before_names_what_the_next_one_is_about() -> None:
     treaty = Document(
-        "section",
+        DocumentKind.SECTION,
         "tpnw/force",
         "tpnw",
         "Background",
         "Kazakhstan signed the TPNW in 2018. It entered into force on 22 January 2021.",
     )
-    other = Document("section", "x/y", "x", "Other", "The CTBT has not entered into force.")
+    other = Document(
+        DocumentKind.SECTION, "x/y", "x", "Other", "The CTBT has not entered into force."
+    )
     hit = SearchIndex("en", [other, treaty]).search("TPNW entered into force")[0]
     assert hit.document.ref == "tpnw/force"
     assert "22 January 2021" in hit.snippet and "TPNW" in hit.snippet
@@ -138,13 +142,13 @@ def test_the_sentence_before_names_what_the_next_one_is_about() -> None:
 
 def test_an_abbreviation_finds_its_full_name() -> None:
     named = Document(
-        "section",
+        DocumentKind.SECTION,
         "t/1",
         "t",
         "Background",
         "The Treaty on the Prohibition of Nuclear Weapons was adopted on 7 July 2017.",
     )
-    other = Document("section", "t/2", "t", "Other", "Nuclear weapons were tested.")
+    other = Document(DocumentKind.SECTION, "t/2", "t", "Other", "Nuclear weapons were tested.")
     index = SearchIndex(
         "en", [other, named], {"TPNW": "Treaty on the Prohibition of Nuclear Weapons"}
     )
@@ -185,7 +189,7 @@ def test_an_ending_after_a_hyphen_is_not_a_word() -> None:
 
 def test_kazakh_question_finds_the_answer() -> None:
     bank = Document(
-        "section",
+        DocumentKind.SECTION,
         "iaea/bank",
         "iaea",
         "АЭХА-ның төмен байытылған уран банкі",
@@ -245,7 +249,7 @@ def test_a_snippet_never_cuts_a_word_and_holds_a_matched_one(
 def test_a_long_sentence_is_shown_around_the_matched_words() -> None:
     filler = " ".join(["background"] * 80)
     document = Document(
-        "section", "a/b", "a", "Title", f"{filler} the bank opened in 2017 {filler}."
+        DocumentKind.SECTION, "a/b", "a", "Title", f"{filler} the bank opened in 2017 {filler}."
     )
     hit = SearchIndex("en", [document]).search("bank opened")[0]
     assert "bank opened in 2017" in hit.snippet

@@ -36,7 +36,7 @@ from bot.library.text import (
     terms,
     words,
 )
-from bot.library.types import Document, Hit
+from bot.library.types import Document, DocumentKind, Hit
 from content.loader import Catalog
 from content.models import LANGS, Lang
 
@@ -136,7 +136,9 @@ class SearchIndex:
         ]
         self._answers = list(zip(*(sentence.answers for sentence in self._sentences), strict=True))
         # What a result opens: a section, or (-1 - the topic's own document) for its card.
-        topic_documents = {d.topic: n for n, d in enumerate(documents) if d.kind == "topic"}
+        topic_documents = {
+            d.topic: n for n, d in enumerate(documents) if d.kind == DocumentKind.TOPIC
+        }
         self._target_of: list[int] = []
         for number in self._document_of:
             section = self._sections[number]
@@ -282,14 +284,16 @@ class SearchIndex:
             words_of[sentence.document].update(term for _, _, term in sentence.spans)
         sections: dict[str | None, list[int]] = defaultdict(list)
         for number, document in enumerate(self.documents):
-            if document.kind == "section":
+            if document.kind == DocumentKind.SECTION:
                 sections[document.topic].append(number)
         attached: list[int | None] = []
         for number, document in enumerate(self.documents):
-            if document.kind == "section":
+            if document.kind == DocumentKind.SECTION:
                 attached.append(number)
                 continue
-            candidates = sections.get(document.topic, []) if document.kind != "topic" else []
+            candidates = (
+                sections.get(document.topic, []) if document.kind != DocumentKind.TOPIC else []
+            )
             shared = {
                 section: sum(self._idf[term] for term in words_of[number] & words_of[section])
                 for section in candidates
@@ -356,7 +360,7 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
         about = f"{topic.title.get(lang)} {keywords}"
         documents.append(
             Document(
-                "topic",
+                DocumentKind.TOPIC,
                 topic.id,
                 topic.id,
                 topic.title.get(lang),
@@ -366,7 +370,7 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
         )
         documents += [
             Document(
-                "section",
+                DocumentKind.SECTION,
                 f"{topic.id}/{section.id}",
                 topic.id,
                 section.title.get(lang),
@@ -377,7 +381,12 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
         ]
         documents += [
             Document(
-                "fact", fact.id, topic.id, topic.title.get(lang), fact.text.get(lang), keywords
+                DocumentKind.FACT,
+                fact.id,
+                topic.id,
+                topic.title.get(lang),
+                fact.text.get(lang),
+                keywords,
             )
             for fact in topic.facts
         ]
@@ -386,7 +395,7 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
         note = term.note.get(lang) if term.note else ""
         documents.append(
             Document(
-                "term",
+                DocumentKind.TERM,
                 term.id,
                 term.topic,
                 f"{abbr} {term.name.get(lang)}".strip(),

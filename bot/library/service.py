@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.library.search import SearchIndex, build_indexes
 from bot.library.text import normalise, words
-from bot.library.types import Hit
+from bot.library.types import DocumentKind, Hit
 from content.loader import Catalog
 from content.models import LANGS, Fact, GlossaryTerm, Lang
 
@@ -76,6 +76,8 @@ class Library:
             return (exact + partial)[:6]
         hits = self.indexes[lang].search(query, limit=3)
         found = [
-            self.catalog.term(hit.document.ref) for hit in hits if hit.document.kind == "term"
+            self.catalog.term(hit.document.ref)
+            for hit in hits
+            if hit.document.kind == DocumentKind.TERM
         ]
         return [term for term in found if term is not None]

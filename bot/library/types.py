@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class DocumentKind(StrEnum):
+    TOPIC = "topic"  # a topic's card: its title and summary
+    SECTION = "section"
+    FACT = "fact"
+    TERM = "term"  # a glossary term
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    kind: str  # "topic", "section", "fact", "term"
+    kind: DocumentKind
     ref: str  # topic id, "topic/section", fact id, term id
     topic: str | None
     title: str

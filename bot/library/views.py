@@ -12,7 +12,7 @@ from datetime import date
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.library.types import Document, Hit
+from bot.library.types import Document, DocumentKind, Hit
 from bot.telegram.callbacks import (
     FactCb,
     GlossaryCb,
@@ -251,7 +251,7 @@ def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) 
 
 def section_index(topic: Topic, document: Document) -> int:
     """The position in ``topic`` of the section a search document is, or -1 (the overview)."""
-    if document.kind != "section":
+    if document.kind != DocumentKind.SECTION:
         return -1
     section_id = document.ref.split("/", 1)[1]
     return next(i for i, item in enumerate(topic.sections) if item.id == section_id)

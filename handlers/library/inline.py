@@ -18,7 +18,7 @@ from aiogram.types import (
 
 from bot.library.deeplinks import deep_link, topic_payload, with_language
 from bot.library.service import Library
-from bot.library.types import Hit
+from bot.library.types import DocumentKind, Hit
 from bot.library.views import section_index, sources_line
 from bot.profiles.types import Chat
 from bot.reminders.service import ReminderService
@@ -56,9 +56,9 @@ def _hit_article(
     topic = catalog.topics.get(document.topic or "")
     url = deep_link(username, with_language(topic_payload(topic.id), t.lang)) if topic else None
     cites = []
-    if document.kind == "fact":
+    if document.kind == DocumentKind.FACT:
         cites = catalog.facts[document.ref].cite
-    elif document.kind == "section" and topic is not None:
+    elif document.kind == DocumentKind.SECTION and topic is not None:
         cites = topic.sections[section_index(topic, document)].cite
     body = f"<b>{quote(document.title)}</b>\n\n{quote(document.text)}"
     if cites:
