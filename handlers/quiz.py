@@ -6,7 +6,6 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, PollAnswer
 
-from bot.profiles.types import Chat
 from bot.quiz import views
 from bot.quiz.service import QuizService
 from bot.quiz.types import LobbyOption, LobbyStep
@@ -32,9 +31,8 @@ def _is_group(message: Message) -> bool:
 
 
 async def open_quiz(
-    message: Message, bot: Bot, topic: str, t: Translator, quiz: QuizService,
-    catalog: Catalog, chat_record: Chat | None,
-) -> None:  # fmt: skip
+    message: Message, bot: Bot, topic: str, t: Translator, quiz: QuizService, catalog: Catalog
+) -> None:
     if _is_group(message):
         starter = message.from_user if message.sender_chat is None else None
         await quiz.open_lobby(
@@ -56,12 +54,12 @@ def setup() -> Router:
     @router.message(Command(commands.QUIZ.name))
     async def cmd_quiz(
         message: Message, bot: Bot, command: CommandObject, t: Translator, quiz: QuizService,
-        catalog: Catalog, chat_record: Chat | None,
+        catalog: Catalog,
     ) -> None:  # fmt: skip
         topic = (command.args or "").strip().lower()
         if _is_group(message) and topic:
             topic = ""  # a group picks the topic in the lobby
-        await open_quiz(message, bot, topic, t, quiz, catalog, chat_record)
+        await open_quiz(message, bot, topic, t, quiz, catalog)
 
     @router.callback_query(QuizMenuCb.filter())
     async def on_quiz_menu(
