@@ -218,6 +218,23 @@ def test_grants_that_run_late_together_would_bunch_unless_counted_when_they_leav
     assert len(departures) == 60
 
 
+def test_after_a_stall_the_next_departures_are_spaced_not_a_burst() -> None:
+    limits = Limits()
+    stalled: Pacer[int] = Pacer(limits)
+    quiet: Pacer[int] = Pacer(limits)
+    for pacer in (stalled, quiet):
+        for chat in range(1, 20):
+            pacer.push(chat, chat, Lane.REPLY)
+        assert [pacer.pop_due(0) for _ in range(6)] == [1, 2, 3, 4, 5, None]
+    # The next one was due at one spacing; the loop ran again only at 0.5 s.
+    late = SECOND // 2
+    stalled.overslept(limits.spacing, late)
+    assert [stalled.pop_due(late), stalled.pop_due(late)] == [6, None]
+    assert stalled.next_departure(late) == late + limits.spacing
+    # Had it been quiet (nothing planned then), the burst is allowed again.
+    assert [quiet.pop_due(late) for _ in range(6)] == [6, 7, 8, 9, 10, None]
+
+
 def earliest_allowed(
     limits: Limits, history: list[Departure], arrivals: list[Arrival], index: int
 ) -> int:

@@ -19,6 +19,9 @@ turn and its write), so every window here is longer than Telegram's.
   run the granted request later, and several late ones together. ``departs`` counts it again
   at the moment it really leaves, against the cap and its chat's window over the departures as
   they really happened; if it no longer fits, its grant is withdrawn and it queues again.
+  And a stall is not a quiet moment: after one (a grant that ran late, a wake-up that came
+  late), the next departures are evenly spaced with no burst, since requests granted before
+  it may still be on their way out with them.
 - A 429 pauses its chat for ``retry_after``; a second chat throttled within a second means the
   whole bot is over its budget, and everything pauses.
 
@@ -205,6 +208,7 @@ class Pacer(Generic[Item]):
         the moved one goes last and the records stay in order."""
         if now == granted_at:
             return True
+        self.overslept(granted_at, now)
         sent = self._sent.setdefault(chat_id, deque())
         _forget(self._sent_all, granted_at)
         _forget(sent, granted_at)
@@ -221,6 +225,14 @@ class Pacer(Generic[Item]):
         self._sent_all.append(now)
         sent.append(now)
         return True
+
+    def overslept(self, planned: int, now: int) -> None:
+        """Something meant to happen at ``planned`` ran only at ``now``. Later by more than a
+        spacing, the loop was stalled: the GCRA's burst is for a quiet moment, so the next
+        departures go evenly spaced from ``now``."""
+        spacing = self.limits.spacing
+        if self._tat is not None and now - planned > spacing:
+            self._tat = max(self._tat, now + (self.limits.overall_burst - 1) * spacing)
 
     def _sweep(self, now: int) -> None:
         """Forget chats whose window has emptied and pauses that are over: a 100,000-chat

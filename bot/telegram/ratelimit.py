@@ -158,6 +158,7 @@ class RateLimiter:
                 at = self.pacer.next_departure(now)
                 assert at is not None, "the leader's own request is queued"
                 await self._sleep_until(at, now)
+                self.pacer.overslept(at, self._now())
         finally:
             self._leader = None
             self._wake_a_waiter()
