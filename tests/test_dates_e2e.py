@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from calendar import isleap, monthrange
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.world import Actor, World
-from bot.reminders.almanac import anniversaries_in
+from bot.reminders.almanac import anniversaries_in, next_anniversaries
+from bot.reminders.planner import next_occurrence
 from bot.reminders.types import Scope, Selection
 from content.loader import Catalog, load_catalog
 from content.models import CalendarEvent
@@ -261,3 +262,23 @@ def test_the_months_partition_the_year(
         assert leap_day_in_common_year == (
             (event.month, event.day) == (2, 29) and not isleap(year)
         )
+
+
+@given(
+    st.lists(calendar_event(), max_size=30),
+    st.dates(date(1990, 1, 1), date(2090, 12, 31)),
+    st.integers(0, 10),
+)
+def test_the_next_anniversaries_are_the_earliest_from_today(
+    calendar: list[CalendarEvent], today: date, count: int
+) -> None:
+    found = next_anniversaries(calendar, today, count)
+    assert len(found) == min(count, len(calendar))
+    assert found == sorted(found, key=lambda pair: (pair[0], pair[1].year))
+    for day, event in found:
+        assert today <= day < today + timedelta(days=366)
+        assert day.month == event.month and day == next_occurrence(event, today)
+    if found:
+        listed = {event.id for _, event in found}
+        last = found[-1][0]
+        assert all(next_occurrence(e, today) >= last for e in calendar if e.id not in listed)
