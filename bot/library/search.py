@@ -358,14 +358,10 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
     for topic in catalog.topics.values():
         keywords = " ".join(topic.keywords.get(lang)) if topic.keywords else ""
         about = f"{topic.title.get(lang)} {keywords}"
+        title = topic.title.get(lang)
         documents.append(
             Document(
-                DocumentKind.TOPIC,
-                topic.id,
-                topic.id,
-                topic.title.get(lang),
-                topic.summary.get(lang),
-                keywords,
+                DocumentKind.TOPIC, topic.id, topic.id, title, topic.summary.get(lang), keywords
             )
         )
         documents += [
@@ -380,26 +376,16 @@ def _documents(catalog: Catalog, lang: Lang) -> list[Document]:
             for section in topic.sections
         ]
         documents += [
-            Document(
-                DocumentKind.FACT,
-                fact.id,
-                topic.id,
-                topic.title.get(lang),
-                fact.text.get(lang),
-                keywords,
-            )
+            Document(DocumentKind.FACT, fact.id, topic.id, title, fact.text.get(lang), keywords)
             for fact in topic.facts
         ]
     for term in catalog.glossary:
         abbr = term.abbr.get(lang) if term.abbr else ""
         note = term.note.get(lang) if term.note else ""
+        name = term.name.get(lang)
         documents.append(
             Document(
-                DocumentKind.TERM,
-                term.id,
-                term.topic,
-                f"{abbr} {term.name.get(lang)}".strip(),
-                note or term.name.get(lang),
+                DocumentKind.TERM, term.id, term.topic, f"{abbr} {name}".strip(), note or name
             )
         )
     return documents
