@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, PollAnswer
 
 from bot.quiz import views
+from bot.quiz.entry import is_group, open_quiz
 from bot.quiz.service import QuizService
 from bot.quiz.types import LobbyOption, LobbyStep
 from bot.telegram import commands
@@ -26,28 +27,6 @@ LOBBY_PRESS_OF: dict[QuizAction, LobbyOption | LobbyStep] = {
 }  # fmt: skip
 
 
-def _is_group(message: Message) -> bool:
-    return message.chat.type in {"group", "supergroup"}
-
-
-async def open_quiz(
-    message: Message, bot: Bot, topic: str, t: Translator, quiz: QuizService, catalog: Catalog
-) -> None:
-    if _is_group(message):
-        starter = message.from_user if message.sender_chat is None else None
-        await quiz.open_lobby(
-            bot, message.chat.id, starter.id if starter else None,
-            starter.full_name if starter else None, t.lang, topic=topic,
-        )  # fmt: skip
-        return
-    if message.chat.type != "private" or message.from_user is None:
-        return
-    if not topic:
-        await send(message, views.topic_menu(catalog, t))
-        return
-    await quiz.start_private(bot, message.chat.id, message.from_user.id, t.lang, topic=topic)
-
-
 def setup() -> Router:
     router = Router(name=__name__)
 
@@ -57,7 +36,7 @@ def setup() -> Router:
         catalog: Catalog,
     ) -> None:  # fmt: skip
         topic = (command.args or "").strip().lower()
-        if _is_group(message) and topic:
+        if is_group(message) and topic:
             topic = ""  # a group picks the topic in the lobby
         await open_quiz(message, bot, topic, t, quiz, catalog)
 
@@ -138,12 +117,12 @@ def setup() -> Router:
         # In a group the game is the starter's or the administrators' to stop.
         await quiz.stop(
             bot, message.chat.id, user_id,
-            (lambda: is_chat_admin(bot, message)) if _is_group(message) else None,
+            (lambda: is_chat_admin(bot, message)) if is_group(message) else None,
         )  # fmt: skip
 
     @router.message(Command(commands.TOP.name))
     async def cmd_top(message: Message, t: Translator, quiz: QuizService) -> None:
-        if not _is_group(message):
+        if not is_group(message):
             await message.answer(t("quiz.top_in_groups"))
             return
         month, all_time = await quiz.leaderboard(message.chat.id)

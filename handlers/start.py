@@ -11,6 +11,7 @@ from bot.library.deeplinks import parse_payload
 from bot.library.service import Library
 from bot.profiles.service import Profiles
 from bot.profiles.types import Chat, User
+from bot.quiz.entry import open_quiz
 from bot.quiz.service import QuizService
 from bot.reminders import views as reminder_views
 from bot.reminders.service import ReminderService
@@ -21,7 +22,6 @@ from bot.telegram.i18n import Translator
 from bot.telegram.permissions import require_chat_admin
 from bot.telegram.replies import send, show
 from content.loader import Catalog
-from handlers.quiz import open_quiz
 
 
 def _where(message: Message) -> Where:

@@ -136,6 +136,17 @@ def test_handlers_import_no_storage() -> None:
     assert {name: found for name, found in reaching.items() if found} == {}
 
 
+def test_a_handler_module_imports_no_other_handler_module() -> None:
+    # Only ``handlers/__init__`` gathers the routers; a step two handlers share (opening a quiz
+    # from /quiz and from a deep link) lives in its feature, not in another handler module.
+    reaching = {
+        name: sorted(t for t in our_imports(name) if is_under(t, ("handlers",)))
+        for name in modules()
+        if is_under(name, ("handlers",)) and name != "handlers"
+    }
+    assert {name: found for name, found in reaching.items() if found} == {}
+
+
 def test_storage_imports_only_the_features_types() -> None:
     def allowed(target: str) -> bool:
         return is_under(target, STORAGE_MAY_IMPORT) or (
