@@ -1,4 +1,4 @@
-"""/subscribe, /unsubscribe, /reminders, /dates, /calendar, the settings and the dates buttons."""
+"""/subscribe, /unsubscribe, /reminders, /dates, /calendar, the subscription and dates buttons."""
 
 from __future__ import annotations
 

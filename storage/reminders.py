@@ -109,8 +109,8 @@ class ReminderRepository:
         return cursor.rowcount > 0
 
     async def active_groups(self) -> list[tuple[Subscription, list[int]]]:
-        """Active subscriptions grouped by identical settings (a row per group, chat ids in a
-        list): 100,000 chats with default settings come back as one row, not 100,000."""
+        """Active subscriptions grouped by identical choices (a row per group, chat ids in a
+        list): 100,000 chats with the defaults come back as one row, not 100,000."""
         async with self._db.execute(
             """
             SELECT s.scope, s.topics, s.leads, s.send_hour, c.timezone,

@@ -1,4 +1,4 @@
-"""Reminder screens: the reminder itself, the settings, and the coming dates."""
+"""Reminder screens: the reminder itself, the subscription screen, and the coming dates."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def topic_picker(catalog: Catalog, t: Translator, row: Subscription) -> Screen:
 
 
 def subscribed(catalog: Catalog, t: Translator, row: Subscription, timezone: str) -> list[Screen]:
-    """What /subscribe (and the "subscribe" deep link) answers: the news, then the settings."""
+    """What /subscribe (and the "subscribe" deep link) answers: the news, then the subscription."""
     return [Screen(t("reminders.subscribed")), subscription_screen(catalog, t, row, timezone)]
 
 
