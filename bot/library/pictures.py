@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+from aiogram.types import BufferedInputFile, Message
+
+from bot.telegram.i18n import Html
 from content.loader import Catalog
 from content.models import CalendarEvent, Lang
 
@@ -39,11 +42,17 @@ class TimelinePictures:
                 self._png[key] = await asyncio.to_thread(_render, self.events(), lang, title)
         return self._png[key]
 
-    def file_id(self, lang: Lang, title: str) -> str | None:
-        return self._file_ids.get(self.key(lang, title))
-
-    def remember(self, lang: Lang, title: str, file_id: str) -> None:
-        self._file_ids[self.key(lang, title)] = file_id
+    async def send(self, message: Message, lang: Lang, title: str, caption: Html) -> None:
+        """Send the picture to ``message``'s chat: Telegram's file_id once it has the picture,
+        else the PNG (rendered on first use), whose file_id is then kept."""
+        key = self.key(lang, title)
+        file_id = self._file_ids.get(key)
+        photo = file_id or BufferedInputFile(
+            await self.png(lang, title), filename=f"timeline-{lang}.png"
+        )
+        sent = await message.answer_photo(photo, caption=caption)
+        if file_id is None and sent.photo:
+            self._file_ids[key] = sent.photo[-1].file_id
 
 
 def _render(events: list[CalendarEvent], lang: Lang, title: str) -> bytes:

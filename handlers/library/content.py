@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.library import views
 from bot.library.pictures import TimelinePictures
@@ -91,14 +91,7 @@ def setup() -> Router:
             raise ButtonExpired
         await query.answer(t.plain("timeline.picture_wait"))
         title = t.plain("timeline.picture_title")
-        caption = t("timeline.picture_caption")
-        file_id = pictures.file_id(t.lang, title)
-        photo = file_id or BufferedInputFile(
-            await pictures.png(t.lang, title), filename=f"timeline-{t.lang}.png"
-        )
-        sent = await query.message.answer_photo(photo, caption=caption)
-        if file_id is None and sent.photo:
-            pictures.remember(t.lang, title, sent.photo[-1].file_id)
+        await pictures.send(query.message, t.lang, title, t("timeline.picture_caption"))
 
     @router.message(Command(commands.GLOSSARY.name))
     async def cmd_glossary(
