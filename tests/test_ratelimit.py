@@ -131,7 +131,11 @@ async def test_a_persons_reply_overtakes_a_reminder_fan_out(
 
     monkeypatch.setattr(services.limiter.pacer, "push", spy)
     fan_out = asyncio.create_task(services.reminders.drain(world.bot))
-    await fan_out_waiting.wait()
+    # Wait for the queue to fill, but never for ever: a fan-out that ends first fails the test.
+    queue_filled = asyncio.create_task(fan_out_waiting.wait())
+    async with asyncio.timeout(30):
+        await asyncio.wait({fan_out, queue_filled}, return_when=asyncio.FIRST_COMPLETED)
+    assert fan_out_waiting.is_set(), "the fan-out ended before ten reminders were waiting"
     await bob.send("/fact")
     await fan_out
     [queued] = queued_at
