@@ -12,17 +12,12 @@ from bot.telegram import commands
 from bot.telegram.filters import Magic
 from bot.telegram.i18n import Translator
 from bot.telegram.replies import send
-from bot.telegram.ui import Screen
 
 QUERY_MAX = 200
-SCREEN_CACHE = 1024  # rendered replies kept, per dispatcher
 
 
 def setup() -> Router:
     router = Router(name=__name__)
-    # A reply is a pure function of the (immutable) content, the language and the query, and
-    # students ask the same questions: each is rendered once. Full: start again.
-    screens: dict[tuple[str, str], Screen] = {}
 
     async def run_search(message: Message, query: str, t: Translator, library: Library) -> None:
         query = query.strip()
@@ -32,13 +27,8 @@ def setup() -> Router:
         if len(query) > QUERY_MAX:
             await message.answer(t("search.too_long", limit=QUERY_MAX))
             return
-        screen = screens.get((t.lang, query))
-        if screen is None:
-            if len(screens) >= SCREEN_CACHE:
-                screens.clear()
-            hits = library.search(query, t.lang)
-            screen = screens[t.lang, query] = views.search_screen(library.catalog, t, query, hits)
-        await send(message, screen)
+        hits = library.search(query, t.lang)  # the search core keeps recent queries' results
+        await send(message, views.search_screen(library.catalog, t, query, hits))
 
     @router.message(Command(commands.SEARCH.name))
     async def cmd_search(
