@@ -341,9 +341,9 @@ def test_check_content_fails_once_a_review_date_passes() -> None:
 
 
 @pytest.fixture
-def catalog() -> Catalog:
+def catalog(shipped: Catalog) -> Catalog:
     """The shipped content: its CTBT status section is dated."""
-    return load_catalog()
+    return shipped
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from bot.offline.world import Actor, World
 from bot.reminders.almanac import anniversaries_in, next_anniversaries
 from bot.reminders.planner import next_occurrence
 from bot.reminders.types import Scope, Selection
-from content.loader import Catalog, load_catalog
+from content.loader import Catalog
 from content.models import CalendarEvent
 
 # 10 December 2026, 12:00 in Almaty: the next five anniversaries all fall in December.
@@ -29,9 +29,9 @@ DECEMBER = datetime(2026, 12, 10, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
+def catalog(shipped: Catalog) -> Catalog:
     """The shipped content instead of the small fixture: the real calendar, in all languages."""
-    return load_catalog()
+    return shipped
 
 
 @dataclass(frozen=True)

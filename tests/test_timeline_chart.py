@@ -17,7 +17,7 @@ from bot.library.timeline_chart import (
     _place,
     render_timeline,
 )
-from content.loader import Catalog, load_catalog
+from content.loader import Catalog
 from content.models import LANGS, CalendarEvent, Lang, Text
 from tests.vocabulary import PNG_SIGNATURE, png_size
 
@@ -27,11 +27,6 @@ TITLES: dict[Lang, str] = {
     "kk": "Негізгі күндер: полигоннан ядролық қарудан азат аймаққа дейін",
 }
 KAZAKH_LETTERS = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"
-
-
-@pytest.fixture(scope="module")
-def shipped() -> Catalog:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")
