@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     webhook_path: str = "/telegram"
     log_format: Literal["text", "json"] = "text"
+    # polling mode: serve /metrics on this port (webhook mode serves it beside the webhook)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # SIGTERM/SIGINT: how long in-flight updates and job runs may take before they are cut off
     shutdown_timeout: float = Field(default=10.0, ge=0)
     # "1,2" or "1 2" in the environment; NoDecode keeps pydantic-settings from expecting JSON.

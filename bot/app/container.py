@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -18,6 +19,7 @@ from bot.library.service import Library
 from bot.profiles.service import Profiles
 from bot.quiz.service import QuizService
 from bot.reminders.service import ReminderService
+from bot.telegram.metrics import Metrics
 from bot.telegram.ratelimit import RateLimiter
 from content.loader import Catalog, load_catalog
 from storage.chats import ChatRepository
@@ -40,6 +42,7 @@ class Services:
     reminders: ReminderService
     pictures: TimelinePictures
     admin_report: AdminReport
+    metrics: Metrics
     # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
     run_scheduler: bool = True
     scheduler: AsyncIOScheduler | None = None
@@ -68,6 +71,12 @@ async def create_services(
     quiz_repo = QuizRepository(db, clock.now)
     reminder_repo = ReminderRepository(db, clock.now)
     zone = settings.bot_timezone
+    metrics = Metrics()
+    metrics.watch(
+        queue_depth=lambda: limiter.waiting,
+        # every delivery since the first (status_counts takes the earliest due time)
+        delivery_counts=lambda: reminder_repo.status_counts(datetime.min.replace(tzinfo=UTC)),
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -80,4 +89,5 @@ async def create_services(
         reminders=ReminderService(reminder_repo, catalog, profiles, clock, zone),
         pictures=TimelinePictures(catalog),
         admin_report=AdminReport(chats, users, reminder_repo, quiz_repo, clock),
+        metrics=metrics,
     )

@@ -16,6 +16,7 @@ from bot.app.container import Services
 from bot.app.inflight import InFlightMiddleware
 from bot.profiles.middleware import ProfileMiddleware
 from bot.telegram.filters import admit_only_commands
+from bot.telegram.metrics import Metrics, RequestMetricsMiddleware, UpdateMetricsMiddleware
 from bot.telegram.middlewares.logs import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.telegram.middlewares.throttling import ThrottlingMiddleware
 from bot.telegram.ratelimit import RateLimiter, RateLimitMiddleware
@@ -39,11 +40,14 @@ def create_bot(
     api_url: str,
     session: BaseSession | None = None,
     limiter: RateLimiter | None = None,
+    metrics: Metrics | None = None,
 ) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
     if limiter is not None:
         session.middleware(RateLimitMiddleware(limiter))
+    if metrics is not None:  # registered after the limiter, so inside it: sees every retry
+        session.middleware(RequestMetricsMiddleware(metrics))
     # parse_mode goes through DefaultBotProperties: Bot(parse_mode=...) raises on aiogram >= 3.7
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -70,6 +74,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dispatcher.update.outer_middleware(counter)
     dispatcher.errors.outer_middleware(counter)
     dispatcher.update.outer_middleware(UpdateLogMiddleware())
+    # Inside the log middleware: it reads which handler ran from the log's record.
+    dispatcher.update.outer_middleware(UpdateMetricsMiddleware(services.metrics))
     dispatcher.update.outer_middleware(ProfileMiddleware(services.profiles, services.catalog.ui))
     dispatcher.update.outer_middleware(ThrottlingMiddleware(services.clock))
     for observer in (

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app.config import Settings
 from bot.app.container import Services, create_services
 from bot.app.dispatcher import create_bot, create_dispatcher
+from bot.app.metrics import serve_metrics
 from bot.app.webhook import create_web_app, register_webhook
 from bot.clock import Clock, SystemClock
 
@@ -81,10 +82,17 @@ def _stop(sig: signal.Signals, stop: asyncio.Event) -> None:
 async def run_polling(settings: Settings, token: str) -> None:
     stop = _stop_on_signals()
     services: Services = await create_services(settings, process_clock())
+    metrics_server: web.AppRunner | None = None
     try:
         if stop.is_set():
             return
-        bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
+        if settings.metrics_port is not None:
+            metrics_server = await serve_metrics(
+                services.metrics, settings.webhook_host, settings.metrics_port
+            )
+        bot = create_bot(
+            token, settings.telegram_api_url, limiter=services.limiter, metrics=services.metrics
+        )
         dispatcher = create_dispatcher(services)
         # From here start_polling takes SIGTERM and SIGINT over (both stop polling alike). It
         # runs the startup hooks, polls, and when stopped runs the shutdown hooks (which wait
@@ -93,6 +101,8 @@ async def run_polling(settings: Settings, token: str) -> None:
             bot, allowed_updates=dispatcher.resolve_used_update_types(), handle_signals=True
         )
     finally:
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await services.close()  # after the shutdown hooks: nothing uses the database any more
 
 
@@ -102,7 +112,9 @@ async def run_webhook(settings: Settings, token: str) -> None:
     stop = _stop_on_signals()
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     services = await create_services(settings, process_clock())
-    bot = create_bot(token, settings.telegram_api_url, limiter=services.limiter)
+    bot = create_bot(
+        token, settings.telegram_api_url, limiter=services.limiter, metrics=services.metrics
+    )
     dispatcher = create_dispatcher(services)
     app = create_web_app(services, bot, dispatcher, path=settings.webhook_path, secret=secret)
 

@@ -17,6 +17,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app.container import Services
+from bot.app.metrics import add_metrics_route
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def create_web_app(
         dispatcher, bot, secret_token=secret, handle_in_background=False
     ).register(app, path=path)
     app.router.add_get("/healthz", healthz)
+    add_metrics_route(app, services.metrics)
     return app
 
 

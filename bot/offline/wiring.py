@@ -18,6 +18,10 @@ OFFLINE_API = "http://offline"  # never contacted: FakeSession answers every req
 
 def offline_world(telegram: FakeTelegram, services: Services) -> World:
     bot = create_bot(
-        telegram.token, OFFLINE_API, session=FakeSession(telegram), limiter=services.limiter
+        telegram.token,
+        OFFLINE_API,
+        session=FakeSession(telegram),
+        limiter=services.limiter,
+        metrics=services.metrics,
     )
     return World(telegram, bot, create_dispatcher(services))

@@ -21,6 +21,13 @@ log = logging.getLogger("bot.updates")
 _handler_name: ContextVar[list[str] | None] = ContextVar("handler_name", default=None)
 
 
+def current_handler() -> str | None:
+    """The handler that took the update being handled (module.function), if any ran yet.
+    Inside the log middleware only: the metrics middleware reads it to tell the fallback."""
+    slot = _handler_name.get()
+    return slot[-1] if slot else None
+
+
 class UpdateLogMiddleware(BaseMiddleware):
     """Outer update middleware: ``update 42 message handlers.library.content.cmd_fact 1.8 ms``."""
 
@@ -40,10 +47,10 @@ class UpdateLogMiddleware(BaseMiddleware):
             outcome = "error"
             raise
         finally:
+            name = current_handler()
             _handler_name.reset(token)
             assert isinstance(event, Update)
             duration_ms = (time.perf_counter() - started) * 1000
-            name = slot[-1] if slot else None
             log.info(
                 "update %s %s %s %.1f ms %s",
                 event.update_id,
