@@ -394,6 +394,11 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+# Interface strings that Telegram limits: the bot's description (setMyDescription) and short
+# description (setMyShortDescription), set at start-up in every language.
+UI_LENGTH_LIMITS = {"profile.description": 512, "profile.short_description": 120}
+
+
 def _load_ui(collector: _Collector, folder: Path) -> UiCatalog:
     strings: dict[Lang, dict[str, str | dict[str, str]]] = {}
     for lang in LANGS:
@@ -417,6 +422,9 @@ def _load_ui(collector: _Collector, folder: Path) -> UiCatalog:
                 continue
             for problem in _ui_value_problems(table[key], value):
                 collector.add(path, key, problem)
+        for key, limit in UI_LENGTH_LIMITS.items():
+            if key in table and len(str(table[key])) > limit:
+                collector.add(path, key, f"{len(str(table[key]))} chars > {limit}")
     return UiCatalog(strings)
 
 

@@ -99,9 +99,10 @@ def setup() -> Router:
     ) -> None:
         alert = await quiz.on_button_answer(
             bot, callback_data.round, callback_data.pos, callback_data.option,
-            query.from_user.id, query.from_user.full_name,
+            query.from_user.id, query.from_user.full_name, query.id,
         )  # fmt: skip
-        await query.answer(alert, show_alert=True)
+        # No alert: the verdict went to the player alone as an ephemeral message.
+        await query.answer(alert, show_alert=alert is not None)
 
     @router.poll_answer()
     async def on_poll_answer(answer: PollAnswer, quiz: QuizService, bot: Bot) -> None:

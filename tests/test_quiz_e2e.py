@@ -238,14 +238,19 @@ async def test_private_answering_mode(world: World, services: Services) -> None:
     question = world.last(group)
     assert question.poll_id is None and len(question.buttons()) >= 3
     option_c = next(b["callback_data"] for b in question.buttons() if b["text"].startswith("C."))
-    # Which button is right is only in the bot's database; try them as users would.
-    answers = [await bob.tap("A.", chat=group), await carol.tap("B.", chat=group)]
-    alerts = [requests[-1].params["text"] for requests in answers]
-    assert all(alert.startswith(("✅", "❌")) for alert in alerts)
-    assert all(requests[-1].params["show_alert"] for requests in answers)
+    # Which button is right is only in the bot's database; try them as users would. Each
+    # verdict is an ephemeral message in place of the question, seen by its player alone.
+    await bob.tap("A.", chat=group)
+    await carol.tap("B.", chat=group)
+    for player in (bob, carol):
+        [verdict] = [m for m in world.messages(group, seen_by=player) if m.receiver_id]
+        assert verdict.receiver_id == player.id and verdict.replaces == question.message_id
+        assert (verdict.text or "").startswith("[1/")
+    assert all(message.receiver_id is None for message in world.messages(group))
     again = await bob.press(question, option_c)  # a second press on the same question
     assert "уже ответили" in again[-1].params["text"]
     assert "Вопрос закрыт: 2 ответа" in (question.text or ""), "both answered: closed at once"
+    assert all("disabled" in button for button in question.buttons())
     await admin.send("/stop", chat=group)  # an admin ends the game early: partial results
     result = world.last_text(group)
     assert "ответы скрыты" in result and "Игроков: 2" in result

@@ -15,6 +15,7 @@ from bot.app import lifecycle
 from bot.app.container import Services
 from bot.app.inflight import InFlightMiddleware
 from bot.profiles.middleware import ProfileMiddleware
+from bot.telegram.compat import BotApiCompat
 from bot.telegram.filters import admit_only_commands
 from bot.telegram.metrics import Metrics, RequestMetricsMiddleware, UpdateMetricsMiddleware
 from bot.telegram.middlewares.logs import HandlerNameMiddleware, UpdateLogMiddleware
@@ -44,6 +45,9 @@ def create_bot(
 ) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    # First, so outermost: a request sent again without a feature the server lacks (see
+    # bot/telegram/compat.py) is paced again.
+    session.middleware(BotApiCompat())
     if limiter is not None:
         session.middleware(RateLimitMiddleware(limiter))
     if metrics is not None:  # registered after the limiter, so inside it: sees every retry

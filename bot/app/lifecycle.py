@@ -39,6 +39,7 @@ async def on_startup(bot: Bot, services: Services) -> None:
     me = await bot.get_me()  # the token check: a bad token fails here, before polling
     log.info("started as @%s (id %s)", me.username, me.id)
     await set_command_menus(bot, services)
+    await set_profile_texts(bot, services)
     # Before polling (or the webhook) takes the first update: the downtime is planned and the
     # in-flight deliveries are queued again, so the first sending run finds what is due.
     await services.reminders.resume()
@@ -93,3 +94,15 @@ async def set_command_menus(bot: Bot, services: Services) -> None:
                 for spec in commands_for(Where.PRIVATE)
             ]
             await bot.set_my_commands(default, scope=BotCommandScopeDefault())
+
+
+async def set_profile_texts(bot: Bot, services: Services) -> None:
+    """What Telegram shows before anyone writes (the empty chat a poster's QR code opens) and
+    on the bot's profile and share card, in each language. The default goes to users whose
+    app speaks none of them, whom the bot answers in English (i18n.resolve_language)."""
+    for lang in (None, *LANGS):
+        t = Translator(services.catalog.ui, lang or "en")
+        await bot.set_my_description(t.plain("profile.description"), language_code=lang)
+        await bot.set_my_short_description(
+            t.plain("profile.short_description"), language_code=lang
+        )

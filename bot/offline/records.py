@@ -57,6 +57,26 @@ INLINE_BUTTONS_MAX = 100
 INLINE_RESULTS_MAX = 50
 
 
+DESCRIPTION_MAX = 512
+
+
+SHORT_DESCRIPTION_MAX = 120
+
+
+BUTTON_STYLES = frozenset({"success", "danger", "primary"})
+
+
+# The Bot API version the emulator speaks unless a test asks for an older one, and the version
+# that brought each newer field the bot sends (an older server rejects them: see state.py).
+API_VERSION = (10, 3)
+FIELD_SINCE: dict[str, tuple[int, int]] = {
+    "style": (9, 4),
+    "tg-time": (9, 5),
+    "ephemeral_message_parameters": (10, 3),
+    "disabled": (10, 3),
+}
+
+
 class TelegramError(Exception):
     def __init__(
         self, status: int, description: str, parameters: dict[str, Any] | None = None
@@ -127,6 +147,10 @@ class StoredMessage:
     caption: str | None = None
     from_bot: bool = True
     deleted: bool = False
+    # An ephemeral message: only this user sees it, in place of ``replaces`` if that is set.
+    receiver_id: int | None = None
+    ephemeral_id: int | None = None
+    replaces: int | None = None
 
     def buttons(self) -> list[dict[str, Any]]:
         if not self.reply_markup:

@@ -13,8 +13,11 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.offline.records import (
+    API_VERSION,
+    BUTTON_STYLES,
     CALLBACK_DATA_MAX_BYTES,
     EDIT_METHODS,
+    FIELD_SINCE,
     INLINE_BUTTONS_MAX,
     INLINE_ROW_MAX,
     SEND_METHODS,
@@ -67,6 +70,12 @@ class TelegramState:
         self.messages: dict[tuple[int, int], StoredMessage] = {}
         self.polls: dict[str, FakePoll] = {}
         self.open_callbacks: dict[str, bool] = {}  # query id -> answered
+        # query id -> (user, chat, message) of the press: ephemeral answers are checked on it
+        self.callback_senders: dict[str, tuple[int, int, int]] = {}
+        # An older Bot API (a test's switch): the fields it does not know are refused.
+        self.api_version = API_VERSION
+        self.descriptions: dict[str, str] = {}  # language code ("" = default) -> text
+        self.short_descriptions: dict[str, str] = {}
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.updates: deque[dict[str, Any]] = deque()
@@ -78,6 +87,7 @@ class TelegramState:
             lambda: itertools.count(1)
         )
         self._poll_ids = itertools.count(5_000_000_000_000_000_001)
+        self._ephemeral_ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._sent_overall: deque[datetime] = deque()
         self._rate_windows: dict[int, deque[datetime]] = defaultdict(deque)
@@ -151,6 +161,16 @@ class TelegramState:
             request.error = error.description
             return error.status, error.payload()
         return 200, {"ok": True, "result": result}
+
+    def knows(self, field: str) -> bool:
+        """Whether this server's Bot API version has ``field`` (records.FIELD_SINCE)."""
+        return self.api_version >= FIELD_SINCE[field]
+
+    def _require_known(self, field: str) -> None:
+        """An older server refuses a field it does not know. Not a violation: the bot may try
+        a newer feature once, and must then fall back (bot/telegram/compat.py)."""
+        if not self.knows(field):
+            raise bad_request(f'field "{field}" is not supported')
 
     def _violation(self, message: str) -> None:
         self.violations.append(message)
@@ -228,9 +248,11 @@ class TelegramState:
             text = ""
         if parse_mode and parse_mode.upper() == "HTML":
             try:
-                text = parse_html(text)
+                text = parse_html(text, date_time=self.knows("tg-time"))
             except HtmlParseError as error:
-                self._violation(f"can't parse entities: {error}")
+                # An older server's parser not knowing tg-time is its version, not a breach.
+                if self.knows("tg-time") or 'start tag "tg-time"' not in str(error):
+                    self._violation(f"can't parse entities: {error}")
                 raise bad_request(f"can't parse entities: {error}") from error
         text = text.strip()
         if what == "message":
@@ -254,6 +276,7 @@ class TelegramState:
                 text = str(button.get("text", ""))
                 self._limit(bool(text.strip()), "BUTTON_TEXT_INVALID")
                 actions = [k for k in button if k not in {"text", "icon_custom_emoji_id", "style"}]
+                self._check_button(button)
                 data = button.get("callback_data")
                 if data is not None:
                     size = len(str(data).encode("utf-8"))
@@ -265,6 +288,23 @@ class TelegramState:
                 )
         self._limit(total <= INLINE_BUTTONS_MAX, "reply markup is too long")
         return markup
+
+    def _check_button(self, button: dict[str, Any]) -> None:
+        """The fields of a button that newer Bot APIs added, as documented."""
+        if "style" in button:
+            self._require_known("style")
+            self._limit(button["style"] in BUTTON_STYLES, "BUTTON_STYLE_INVALID")
+        if "disabled" in button:
+            self._require_known("disabled")
+            self._limit(isinstance(button["disabled"], dict), "BUTTON_TYPE_INVALID")
+        chosen = button.get("switch_inline_query_chosen_chat")
+        if chosen is not None:
+            kinds = ("allow_user_chats", "allow_bot_chats", "allow_group_chats",
+                     "allow_channel_chats")  # fmt: skip
+            self._limit(
+                any(chosen.get(kind) for kind in kinds),
+                "can't parse inline keyboard button: at least one chat type must be allowed",
+            )
 
     def _store(self, chat_id: int, **fields: Any) -> StoredMessage:
         message = StoredMessage(
@@ -284,6 +324,12 @@ class TelegramState:
             "chat": self.chats[message.chat_id],
             "from": self.bot_user,
         }
+        if message.ephemeral_id is not None:
+            # An ephemeral message is addressed by its own id; its message_id is always 0.
+            payload["message_id"] = 0
+            payload["ephemeral_message_id"] = message.ephemeral_id
+            receiver = self.members[message.chat_id][message.receiver_id or 0]
+            payload["receiver_user"] = receiver.user
         if message.text is not None:
             payload["text"] = message.text
         if message.reply_markup and "inline_keyboard" in message.reply_markup:

@@ -18,12 +18,14 @@ from aiogram.types import ChatMemberAdministrator, ChatMemberMember, ChatMemberO
 from bot.offline.records import (
     CALLBACK_ANSWER_MAX,
     CAPTION_MAX,
+    DESCRIPTION_MAX,
     INLINE_RESULTS_MAX,
     MESSAGE_MAX,
     POLL_EXPLANATION_MAX,
     POLL_OPTION_MAX,
     POLL_OPTIONS_MAX,
     POLL_QUESTION_MAX,
+    SHORT_DESCRIPTION_MAX,
     FakePoll,
     TelegramError,
     administrator_rights,
@@ -94,13 +96,22 @@ class FakeTelegram(TelegramState):
         return True
 
     def on_setMyDescription(self, params: dict[str, Any]) -> bool:
-        self._limit(len(params.get("description") or "") <= 512, "description is too long")
+        text = params.get("description") or ""
+        self._limit(len(text) <= DESCRIPTION_MAX, "description is too long")
+        self.descriptions[self._description_language(params)] = text
         return True
 
     def on_setMyShortDescription(self, params: dict[str, Any]) -> bool:
         text = params.get("short_description") or ""
-        self._limit(len(text) <= 120, "short description is too long")
+        self._limit(len(text) <= SHORT_DESCRIPTION_MAX, "short description is too long")
+        self.short_descriptions[self._description_language(params)] = text
         return True
+
+    def _description_language(self, params: dict[str, Any]) -> str:
+        """A two-letter ISO 639-1 code, or "" for the text of users with no dedicated one."""
+        code = params.get("language_code") or ""
+        self._limit(code == "" or (len(code) == 2 and code.isalpha()), "LANG_CODE_INVALID")
+        return str(code)
 
     def on_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
@@ -108,10 +119,46 @@ class FakeTelegram(TelegramState):
     def on_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         text = self._parsed(params.get("text"), params.get("parse_mode"), MESSAGE_MAX, "message")
         markup = self._markup(params.get("reply_markup"))
-        message = self._store(
-            int(params["chat_id"]), text=text, html=params.get("text"), reply_markup=markup
-        )
+        chat_id = int(params["chat_id"])
+        ephemeral = params.get("ephemeral_message_parameters")
+        if ephemeral is not None:
+            return self._send_ephemeral(chat_id, ephemeral, text, params.get("text"), markup)
+        message = self._store(chat_id, text=text, html=params.get("text"), reply_markup=markup)
         self.sent_per_chat[message.chat_id] += 1
+        return self.message_payload(message)
+
+    def _send_ephemeral(
+        self, chat_id: int, ephemeral: dict[str, Any], text: str, html: str | None,
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """An ephemeral message (Bot API 10.3): in a group, to one member, who alone sees it,
+        optionally in place of the message whose button they pressed."""
+        self._require_known("ephemeral_message_parameters")
+        self._limit(
+            self.chats[chat_id]["type"] in {"group", "supergroup"},
+            "ephemeral messages can be sent only to group and supergroup chats",
+        )
+        receiver = int(ephemeral.get("receiver_user_id") or 0)
+        member = self.members[chat_id].get(receiver)
+        self._limit(
+            member is not None and member.status not in {"left", "kicked"}, "USER_NOT_PARTICIPANT"
+        )
+        query_id = ephemeral.get("callback_query_id")
+        sender = self.callback_senders.get(str(query_id)) if query_id is not None else None
+        self._limit(
+            query_id is None or (sender is not None and sender[:2] == (receiver, chat_id)),
+            "QUERY_ID_INVALID",
+        )
+        replace = bool(ephemeral.get("replace_callback_query_message"))
+        self._limit(
+            not replace or sender is not None,
+            "replace_callback_query_message needs the callback query",
+        )
+        message = self._store(
+            chat_id, text=text, html=html, reply_markup=markup, receiver_id=receiver,
+            ephemeral_id=next(self._ephemeral_ids),
+            replaces=sender[2] if replace and sender is not None else None,
+        )  # fmt: skip
         return self.message_payload(message)
 
     def on_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:

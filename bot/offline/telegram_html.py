@@ -16,6 +16,8 @@ NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);")
 _NAME = re.compile(r"[a-zA-Z0-9-]*")
 _ATTRIBUTE = re.compile(r"""\s*([a-zA-Z-]*)\s*(=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+# A date_time entity's format (Bot API 9.5): relative alone, or weekday, date, time, each optional.
+DATE_TIME_FORMAT = re.compile(r"r|w?[dD]?[tT]?")
 
 
 class HtmlParseError(ValueError):
@@ -38,8 +40,9 @@ def _decode(fragment: str) -> str:
     return _ENTITY.sub(replace, fragment)
 
 
-def parse_html(text: str) -> str:
-    """Parse Telegram HTML; return the plain text it displays."""
+def parse_html(text: str, *, date_time: bool = True) -> str:
+    """Parse Telegram HTML; return the plain text it displays. Without ``date_time`` the
+    parser is a server older than Bot API 9.5, which does not know ``tg-time``."""
     plain: list[str] = []
     stack: list[str] = []
     index = 0
@@ -68,7 +71,7 @@ def parse_html(text: str) -> str:
         name_match = _NAME.match(text, start + 1)
         assert name_match is not None
         name = name_match.group(0).lower()
-        if not name or name not in ALLOWED_TAGS:
+        if not name or name not in ALLOWED_TAGS or (name == "tg-time" and not date_time):
             raise HtmlParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
         end = text.find(">", name_match.end())
         if end == -1:
@@ -78,6 +81,8 @@ def parse_html(text: str) -> str:
             raise HtmlParseError(
                 f'Tag "span" must have class "tg-spoiler" at byte offset {offset}'
             )
+        if name == "tg-time":
+            _check_date_time(attributes, offset)
         self_closing = text[end - 1] == "/"
         if not self_closing:
             stack.append(name)
@@ -108,3 +113,15 @@ def _attributes(raw: str, tag: str, offset: int) -> dict[str, str]:
         attributes[name.lower()] = _decode(value.strip("\"'"))
         position = match.end()
     return attributes
+
+
+def _check_date_time(attributes: dict[str, str], offset: int) -> None:
+    """A date_time entity needs its Unix time; its format, if given, is one Telegram knows.
+    (The wording of these two errors is the emulator's own: Telegram's is not documented.)"""
+    unix = attributes.get("unix", "")
+    if not unix.isdigit():
+        raise HtmlParseError(f'Invalid unix time in the tag "tg-time" at byte offset {offset}')
+    if DATE_TIME_FORMAT.fullmatch(attributes.get("format", "")) is None:
+        raise HtmlParseError(
+            f'Invalid date time format in the tag "tg-time" at byte offset {offset}'
+        )

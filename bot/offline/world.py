@@ -107,11 +107,14 @@ class Actor:
         chat: dict[str, Any] | None = None,
         message: StoredMessage | None = None,
     ) -> list[Request]:
-        """Press the button whose text contains ``button`` on the newest bot message with it."""
+        """Press the button whose text contains ``button`` on the newest bot message with it
+        that this user sees. A disabled button does nothing: no update reaches the bot."""
         chat = chat or self.private
-        candidates = [message] if message else reversed(self.world.messages(chat))
+        candidates = [message] if message else reversed(self.world.messages(chat, seen_by=self))
         for candidate in candidates:
             for item in candidate.buttons():
+                if button in item["text"] and "disabled" in item:
+                    return []
                 if button in item["text"] and "callback_data" in item:
                     return await self.press(candidate, item["callback_data"])
         raise NoSuchButton(f"no button {button!r} in chat {chat['id']}")
@@ -120,6 +123,8 @@ class Actor:
         """Send a callback query with any data (forged or stale data included)."""
         query_id = str(next(self.world.query_ids))
         self.world.telegram.open_callbacks[query_id] = False
+        sender = (self.id, message.chat_id, message.message_id)
+        self.world.telegram.callback_senders[query_id] = sender
         return await self.world.feed(
             {
                 "callback_query": {
@@ -225,13 +230,20 @@ class World:
         self.telegram.add_chat(chat)
         return chat
 
-    def messages(self, chat: dict[str, Any]) -> list[StoredMessage]:
-        """The bot's messages in ``chat``, oldest first."""
-        return [
+    def messages(self, chat: dict[str, Any], seen_by: Actor | None = None) -> list[StoredMessage]:
+        """The bot's messages in ``chat``, oldest first: what everyone sees, or with
+        ``seen_by`` what that user sees (their ephemeral messages too, each in place of the
+        message it replaces)."""
+        viewer = seen_by.id if seen_by is not None else None
+        shown = [
             message
             for (chat_id, _), message in sorted(self.telegram.messages.items())
-            if chat_id == chat["id"] and not message.deleted
+            if chat_id == chat["id"]
+            and not message.deleted
+            and message.receiver_id in {None, viewer}
         ]
+        replaced = {message.replaces for message in shown if message.replaces is not None}
+        return [message for message in shown if message.message_id not in replaced]
 
     def last(self, chat: dict[str, Any]) -> StoredMessage:
         messages = self.messages(chat)

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup, InputPollOption
+from aiogram.types import EphemeralMessageParameters, InlineKeyboardMarkup, InputPollOption
 
 from bot.clock import Clock
 from bot.quiz import views
-from bot.quiz.engine import after_answer, answer_positions, is_right, shuffle_for_send
+from bot.quiz.engine import PollSpec, after_answer, answer_positions, is_right, shuffle_for_send
 from bot.quiz.tallies import ALL_TIME, month_of, standings
 from bot.quiz.types import (
     AnswerMode,
@@ -29,11 +29,13 @@ from bot.quiz.types import (
     RoundStatus,
     button_poll_id,
 )
+from bot.telegram.compat import EphemeralUnsupported
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Html, Translator, quote, resolve_language
 from bot.telegram.ratelimit import RateLimiter
-from bot.telegram.ui import shorten
+from bot.telegram.ui import Screen, shorten
 from content.loader import Catalog
+from content.models import Question
 from storage.quiz import QuizRepository
 
 log = logging.getLogger(__name__)
@@ -103,43 +105,59 @@ class QuizRounds:
         await self._send_question(bot, round_, position)
 
     async def _close_buttons(self, bot: Bot, round_: Round, position: int) -> None:
-        """In private answering mode, replace a finished question's buttons with its count."""
+        """In private answering mode, a finished question gets its count, and its buttons are
+        disabled with the right answer marked (Bot API 10.3; an older server drops them)."""
         if round_.mode != AnswerMode.BUTTONS or position < 0:
             return
         asked = await self.repo.asked_at(round_.id, position)
         if asked is None or not self.limiter.has_room(round_.chat_id, keep=2):
             return  # the buttons stay; a late press is told the question is closed
         answered = await self.repo.answer_count(asked.poll_id)
-        text = self._t(round_.lang)("quiz.time_up", count=answered)
-        await self._edit(bot, round_.chat_id, asked.message_id, text)
+        t = self._t(round_.lang)
+        text, markup = t("quiz.time_up", count=answered), None
+        question = self.catalog.questions.get(asked.question_id)
+        if question is not None:  # not removed from the content since
+            spec = self._spec(round_, position, question)
+            text = Html(f"{self._button_question(t, round_, position, spec)}\n\n{text}")
+            markup = views.answer_buttons(
+                round_.id, position, spec.options, closed=True, correct=spec.correct
+            )
+        await self._edit(bot, round_.chat_id, asked.message_id, text, markup)
+
+    def _spec(self, round_: Round, position: int, question: Question) -> PollSpec:
+        """The question as sent: options shuffled, the right one at its balanced place.
+        Buttons are drawn again when the question closes or is answered, so their order is
+        seeded by the question's place in its round; a poll's order stays with Telegram."""
+        lang = resolve_language(round_.lang, "ru")
+        targets = answer_positions(
+            len(round_.question_ids), len(question.options.ru), random.Random(round_.id)
+        )
+        rng = self.rng
+        if round_.mode == AnswerMode.BUTTONS:
+            rng = random.Random(f"{round_.id}:{position}")
+        explanation = self.catalog.poll_explanation(question, lang)
+        return shuffle_for_send(question, lang, explanation, rng, targets[position])
+
+    def _button_question(
+        self, t: Translator, round_: Round, position: int, spec: PollSpec
+    ) -> Html:
+        prefix = f"[{position + 1}/{len(round_.question_ids)}] "
+        return t(
+            "quiz.button_question", prefix=prefix, question=spec.question,
+            seconds=round_.open_period,
+        )  # fmt: skip
 
     async def _send_question(self, bot: Bot, round_: Round, position: int) -> None:
         question = self.catalog.questions.get(round_.question_ids[position])
         if question is None:  # removed from the content since the round began
             await self._ask_next(bot, await self._reload(round_), position)
             return
-        lang = resolve_language(round_.lang, "ru")
-        targets = answer_positions(
-            len(round_.question_ids), len(question.options.ru), random.Random(round_.id)
-        )
-        spec = shuffle_for_send(
-            question,
-            lang,
-            self.catalog.poll_explanation(question, lang),
-            self.rng,
-            targets[position],
-        )
+        spec = self._spec(round_, position, question)
         prefix = f"[{position + 1}/{len(round_.question_ids)}] "
         if round_.mode == AnswerMode.BUTTONS:
-            t = self._t(lang)
             message = await bot.send_message(
                 round_.chat_id,
-                t(
-                    "quiz.button_question",
-                    prefix=prefix,
-                    question=spec.question,
-                    seconds=round_.open_period,
-                ),
+                self._button_question(self._t(round_.lang), round_, position, spec),
                 reply_markup=views.answer_buttons(round_.id, position, spec.options),
             )
             poll_id = button_poll_id(round_.id, position)
@@ -187,9 +205,11 @@ class QuizRounds:
         await self._answer(bot, asked, user_id, name, option_ids)
 
     async def on_button_answer(
-        self, bot: Bot, round_id: int, position: int, option: int, user_id: int, name: str
-    ) -> str:
-        """A press in private answering mode: the private alert text to show the user."""
+        self, bot: Bot, round_id: int, position: int, option: int, user_id: int, name: str,
+        query_id: str,
+    ) -> str | None:  # fmt: skip
+        """A press in private answering mode. The verdict goes to the player alone: as an
+        ephemeral message, or else returned as the text of an alert."""
         asked = await self.repo.asked(button_poll_id(round_id, position))
         round_ = await self.repo.get_round(round_id)
         if asked is None or round_ is None:
@@ -203,10 +223,42 @@ class QuizRounds:
         if counted is None:
             raise QuizError("quiz.already_answered")
         question = self.catalog.questions[asked.question_id]
-        lang = resolve_language(round_.lang, "ru")
+        spec = self._spec(round_, position, question)
+        screen = views.private_verdict(
+            self.catalog, t, self._button_question(t, round_, position, spec), question,
+            views.answer_buttons(
+                round_id, position, spec.options, closed=True, correct=spec.correct,
+                pressed=option,
+            ),
+            right=counted,
+        )  # fmt: skip
+        if await self._tell_privately(bot, round_, user_id, query_id, screen):
+            return None
         verdict = t.plain("quiz.alert_right" if counted else "quiz.alert_wrong")
-        alert = f"{verdict}\n{question.explanation.get(lang)}"
-        return shorten(alert, ALERT_MAX)
+        return shorten(f"{verdict}\n{question.explanation.get(t.lang)}", ALERT_MAX)
+
+    async def _tell_privately(
+        self, bot: Bot, round_: Round, user_id: int, query_id: str, screen: Screen
+    ) -> bool:
+        """The verdict as an ephemeral message (Bot API 10.3) in place of the question, seen by
+        the player alone: the explanation whole, its sources, and the buttons with their
+        choice marked. False when the 200-character alert must do: the server lacks ephemeral
+        messages, or the group's minute has no room to spare (a verdict must never hold back
+        the game's next question)."""
+        if not self.limiter.has_room(round_.chat_id, keep=LOBBY_RESERVE):
+            return False
+        only_them = EphemeralMessageParameters(
+            receiver_user_id=user_id, callback_query_id=query_id,
+            replace_callback_query_message=True,
+        )  # fmt: skip
+        try:
+            await bot.send_message(
+                round_.chat_id, screen.text, reply_markup=screen.markup,
+                ephemeral_message_parameters=only_them,
+            )  # fmt: skip
+        except EphemeralUnsupported:
+            return False
+        return True
 
     async def _answer(
         self,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import DisabledButton, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.library.views import sources_line
 from bot.quiz.tallies import UserStats
 from bot.quiz.types import Standing
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
@@ -123,16 +124,35 @@ def lobby(catalog: Catalog, t: Translator, state: LobbyState) -> Screen:
     return Screen(text, keyboard(*rows))
 
 
-def answer_buttons(round_id: int, position: int, options: tuple[str, ...]) -> InlineKeyboardMarkup:
-    return columns(
-        [
-            button(
-                f"{chr(ord('A') + index)}. {option}",
-                QuizAnswerCb(round=round_id, pos=position, option=index),
-            )
-            for index, option in enumerate(options)
-        ]
+def answer_buttons(
+    round_id: int, position: int, options: tuple[str, ...], *, closed: bool = False,
+    correct: tuple[int, ...] = (), pressed: int | None = None,
+) -> InlineKeyboardMarkup:  # fmt: skip
+    """The options of a question asked with buttons. ``closed`` (time is up, or what the player
+    who answered sees): disabled, the right answers green and a wrong ``pressed`` one red."""
+
+    def option_button(index: int, option: str) -> InlineKeyboardButton:
+        label = f"{chr(ord('A') + index)}. {option}"
+        if not closed:
+            return button(label, QuizAnswerCb(round=round_id, pos=position, option=index))
+        style = "success" if index in correct else "danger" if index == pressed else None
+        return InlineKeyboardButton(text=label, style=style, disabled=DisabledButton())
+
+    return columns([option_button(index, option) for index, option in enumerate(options)])
+
+
+def private_verdict(
+    catalog: Catalog, t: Translator, asked: Html, question: Question,
+    answered: InlineKeyboardMarkup, *, right: bool,
+) -> Screen:  # fmt: skip
+    """What the player who pressed sees in place of the question: the verdict, the whole
+    explanation and its sources, and the buttons with their choice marked."""
+    verdict = t("quiz.alert_right" if right else "quiz.alert_wrong")
+    text = (
+        f"{asked}\n\n<b>{verdict}</b>\n{quote(question.explanation.get(t.lang))}\n\n"
+        f"{sources_line(catalog, question.cite, t)}\n{t('quiz.only_you')}"
     )
+    return Screen(fit(Html(text)), answered)
 
 
 def standings_lines(t: Translator, standings: list[Standing]) -> list[str]:

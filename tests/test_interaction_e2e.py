@@ -1,0 +1,146 @@
+"""Newer Bot API features end to end (issue 14): the private verdict as an ephemeral message,
+styled and disabled buttons, the bot's descriptions, and the fallbacks on an older server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.app.container import Services
+from bot.app.runner import emit_startup
+from bot.clock import FakeClock
+from bot.offline.records import StoredMessage
+from bot.offline.world import Actor, World
+from content.models import Lang
+
+LANGUAGE_BUTTON: dict[Lang, str] = {"ru": "Русский", "en": "English", "kk": "Қазақша"}
+# Per language: the lobby's answering-mode button, "I'm in", "Start", the right verdict, the
+# wrong one, "only you see this".
+WORDS: dict[Lang, tuple[str, str, str, str, str, str]] = {
+    "ru": ("Ответы видны", "Я играю", "Начать", "✅ Верно!", "❌ Не совсем.", "видите только вы"),
+    "en": ("Public answers", "I'm in", "Start", "✅ Right!", "❌ Not quite.", "Only you see"),
+    "kk": ("Жауаптар көрінеді", "Ойнаймын", "Бастау", "✅ Дұрыс!", "❌ Дәл емес.", "тек сіз"),
+}
+
+
+async def private_answers_game(world: World, lang: Lang) -> tuple[dict[str, Any], Actor, Actor]:
+    """A group in ``lang`` whose admin starts a game with private answers; Bob plays too."""
+    world.pause_between_updates = timedelta(seconds=1)  # people tap at a human pace
+    admin, bob = world.user("Admin", lang), world.user("Bob", lang)
+    group = world.group("Delegation", {admin: "administrator", bob: "member"})
+    await admin.send("/language", chat=group)
+    await admin.tap(LANGUAGE_BUTTON[lang], chat=group)
+    mode, join, start = WORDS[lang][:3]
+    await admin.send("/quiz", chat=group)
+    await admin.tap(mode, chat=group)
+    await bob.tap(join, chat=group)
+    await admin.tap(start, chat=group)
+    return group, admin, bob
+
+
+def verdicts(world: World, group: dict[str, Any], player: Actor) -> list[StoredMessage]:
+    return [m for m in world.messages(group, seen_by=player) if m.receiver_id is not None]
+
+
+def styles(message: StoredMessage) -> dict[str, str | None]:
+    return {button["text"][:1]: button.get("style") for button in message.buttons()}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+async def test_the_verdict_is_an_ephemeral_message_only_the_player_sees(
+    world: World, lang: Lang
+) -> None:
+    group, admin, bob = await private_answers_game(world, lang)
+    question = world.last(group)
+    await bob.tap("A.", chat=group)
+    [verdict] = verdicts(world, group, bob)
+    right, wrong, only_you = WORDS[lang][3:]
+    text = verdict.text or ""
+    assert right in text or wrong in text
+    assert only_you in text and "📄" in text, "the explanation comes with its sources"
+    assert len(text) > 200, "more than an alert could hold"
+    assert verdict.replaces == question.message_id, "shown in place of the question"
+    # Bob's button is marked (green if right, red if wrong), the right answer green; all
+    # disabled, so his view of the question takes no second answer.
+    assert all("disabled" in button for button in verdict.buttons())
+    marked = styles(verdict)
+    assert marked["A"] == ("success" if right in text else "danger")
+    assert list(marked.values()).count("success") == 1
+    assert await bob.tap("B.", chat=group) == [], "a disabled button sends nothing"
+    # Nobody else sees it: the admin's view and the group's still hold the open question.
+    assert verdicts(world, group, admin) == []
+    assert world.last(group) is question and "callback_data" in question.buttons()[0]
+
+
+async def test_a_closed_question_keeps_its_options_disabled_with_the_right_one_marked(
+    world: World, services: Services
+) -> None:
+    group, admin, bob = await private_answers_game(world, "en")
+    question = world.last(group)
+    await bob.tap("A.", chat=group)
+    assert isinstance(services.clock, FakeClock)
+    services.clock.advance(seconds=25)  # the admin never answers: the timer closes it
+    await services.quiz.tick(world.bot)
+    text = question.text or ""
+    assert text.startswith("[1/") and "Question closed: 1 answer" in text
+    assert all("disabled" in button for button in question.buttons())
+    assert list(styles(question).values()).count("success") == 1
+    assert "danger" not in styles(question).values(), "nobody's choice is shown to all"
+    assert await admin.tap("C.", chat=group, message=question) == []
+
+
+async def test_an_older_server_gets_alerts_and_plain_keyboards_and_is_asked_once(
+    world: World, services: Services
+) -> None:
+    """A server before Bot API 9.4 refuses the fields it does not know: the bot falls back
+    for each feature after one refusal and keeps to it."""
+    world.telegram.api_version = (9, 3)
+    group, admin, bob = await private_answers_game(world, "en")
+    first = world.last(group)
+    answered = [await bob.tap("A.", chat=group), await admin.tap("B.", chat=group)]
+    alerts = [requests[-1] for requests in answered]
+    assert all(alert.method == "answerCallbackQuery" for alert in alerts)
+    assert all(alert.params["show_alert"] for alert in alerts)
+    assert all(alert.params["text"].startswith(("✅", "❌")) for alert in alerts)
+    assert "Question closed: 2 answers" in (first.text or "")
+    assert not first.buttons(), "the closed question's keyboard is dropped"
+    second = world.last(group)
+    await bob.tap("A.", chat=group)
+    await admin.tap("B.", chat=group)
+    assert "Question closed" in (second.text or "") and not second.buttons()
+    refused = [r for r in world.telegram.requests if r.error and "is not supported" in r.error]
+    assert sorted(r.error or "" for r in refused) == [
+        'Bad Request: field "disabled" is not supported',
+        'Bad Request: field "ephemeral_message_parameters" is not supported',
+        'Bad Request: field "style" is not supported',
+    ], "each feature is tried once"
+    assert verdicts(world, group, bob) == []
+
+
+async def test_a_full_group_minute_gets_the_alert_rather_than_hold_back_the_game(
+    world: World, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    group, _, bob = await private_answers_game(world, "en")
+    # The group's minute is spent: the pacer says no more messages fit in it.
+    monkeypatch.setattr(services.limiter, "has_room", lambda chat_id, keep=0: False)
+    requests = await bob.tap("A.", chat=group)
+    assert requests[-1].params["show_alert"] and verdicts(world, group, bob) == []
+
+
+async def test_start_up_sets_the_descriptions_in_every_language(
+    world: World, services: Services
+) -> None:
+    services.run_scheduler = False
+    await emit_startup(world.dispatcher, world.bot)
+    telegram = world.telegram
+    assert set(telegram.descriptions) == set(telegram.short_descriptions) == {"", "ru", "en", "kk"}
+    assert telegram.descriptions[""] == telegram.descriptions["en"]
+    assert "Semipalatinsk" in telegram.descriptions["en"]
+    assert "Семипалатинский" in telegram.descriptions["ru"]
+    assert "Семей" in telegram.descriptions["kk"]
+    for text in [*telegram.descriptions.values(), *telegram.short_descriptions.values()]:
+        # A figure would need a source; the descriptions state none (the about screen
+        # counts the content instead).
+        assert not any(character.isdigit() for character in text)
