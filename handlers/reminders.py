@@ -26,7 +26,9 @@ DATES_MAX = 20
 def subscription_screen(
     reminders: ReminderService, catalog: Catalog, t: Translator, row: Subscription
 ) -> views.Screen:
-    return views.subscription_screen(catalog, t, row, reminders.zone(row.timezone))
+    return views.subscription_screen(
+        catalog, t, row, reminders.zone(row.timezone), reminders.next_send(row)
+    )
 
 
 def setup() -> Router:
@@ -37,7 +39,8 @@ def setup() -> Router:
         message: Message, t: Translator, reminders: ReminderService, catalog: Catalog
     ) -> None:
         row = await reminders.subscribe(message.chat.id)
-        for screen in views.subscribed(catalog, t, row, reminders.zone(row.timezone)):
+        zone, next_send = reminders.zone(row.timezone), reminders.next_send(row)
+        for screen in views.subscribed(catalog, t, row, zone, next_send):
             await send(message, screen)
 
     @router.message(Command(commands.UNSUBSCRIBE.name), AdminsOnly())

@@ -57,7 +57,8 @@ def setup() -> Router:
         if link is not None and link.kind == "subscribe":
             await require_chat_admin(bot, message)
             row = await reminders.subscribe(message.chat.id)
-            for screen in reminder_views.subscribed(catalog, t, row, reminders.zone(row.timezone)):
+            zone, next_send = reminders.zone(row.timezone), reminders.next_send(row)
+            for screen in reminder_views.subscribed(catalog, t, row, zone, next_send):
                 await send(message, screen)
             return
         # No payload, or one that is invalid or stale: the normal greeting.

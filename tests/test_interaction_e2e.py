@@ -3,16 +3,20 @@ styled and disabled buttons, the bot's descriptions, and the fallbacks on an old
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.app.container import Services
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock
 from bot.offline.records import StoredMessage
 from bot.offline.world import Actor, World
+from bot.reminders.planner import next_at_hour
 from content.models import Lang
 
 LANGUAGE_BUTTON: dict[Lang, str] = {"ru": "Русский", "en": "English", "kk": "Қазақша"}
@@ -144,3 +148,82 @@ async def test_start_up_sets_the_descriptions_in_every_language(
         # A figure would need a source; the descriptions state none (the about screen
         # counts the content instead).
         assert not any(character.isdigit() for character in text)
+
+
+# ---- moments as date_time entities -------------------------------------------------------------
+
+
+def tg_time(at: datetime, date_time_format: str) -> str:
+    return f'<tg-time unix="{int(at.timestamp())}" format="{date_time_format}">'
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+async def test_the_reminder_hour_is_a_moment_each_reader_sees_on_their_own_clock(
+    world: World, lang: Lang
+) -> None:
+    alice = world.user("Alice", lang)
+    await alice.send("/subscribe")
+    screen = world.last(alice.private)
+    # Now is 14:00 in Almaty (the chat's zone): the next 09:00 there is tomorrow's.
+    tomorrow_nine = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    assert f"{tg_time(tomorrow_nine, 't')}09:00</tg-time>" in (screen.html or "")
+    assert "09:00" in (screen.text or ""), "the text itself is the chat's clock"
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"),
+    [("ru", "⏳ Начало через 30 с."), ("en", "⏳ Starts in 30 s."),
+     ("kk", "⏳ Ойын 30 секундтан кейін басталады.")],
+)  # fmt: skip
+async def test_the_automatic_start_is_a_moment_counted_down_by_each_app(
+    world: World, services: Services, lang: Lang, shown: str
+) -> None:
+    world.pause_between_updates = timedelta(seconds=1)
+    admin, bob = world.user("Admin", lang), world.user("Bob", lang)
+    group = world.group("Delegates", {admin: "administrator", bob: "member"})
+    await admin.send("/language", chat=group)
+    await admin.tap(LANGUAGE_BUTTON[lang], chat=group)
+    await admin.send("/quiz", chat=group)
+    await bob.tap(WORDS[lang][1], chat=group)
+    lobby = world.last(group)
+    starts = services.clock.now() + timedelta(seconds=30)
+    assert tg_time(starts, "r") in (lobby.html or "")
+    assert shown in (lobby.text or "")
+
+
+async def test_an_older_server_gets_the_moments_as_plain_text_after_one_refusal(
+    world: World,
+) -> None:
+    world.telegram.api_version = (9, 4)  # before date_time entities
+    world.pause_between_updates = timedelta(seconds=1)
+    alice, bob = world.user("Alice", "en"), world.user("Bob", "en")
+    await alice.send("/subscribe")
+    screen = world.last(alice.private)
+    assert "at 09:00" in (screen.text or "") and "tg-time" not in (screen.html or "")
+    group = world.group("Delegates", {alice: "administrator", bob: "member"})
+    await alice.send("/quiz", chat=group)
+    await bob.tap("Я играю", chat=group)  # a group speaks Russian until an admin says not
+    assert "⏳ Начало через 30 с." in world.last_text(group)
+    refused = [r for r in world.telegram.requests if r.error]
+    assert len(refused) == 1 and 'start tag "tg-time"' in (refused[0].error or "")
+
+
+# Hypothesis takes naive bounds and attaches the zone itself.
+FIRST, LAST = datetime(2000, 1, 1), datetime(2100, 1, 1)  # noqa: DTZ001
+
+
+@given(
+    now=st.datetimes(min_value=FIRST, max_value=LAST, timezones=st.just(UTC)),
+    hour=st.integers(0, 23),
+    zone=st.sampled_from(["Asia/Almaty", "Europe/Berlin", "America/New_York", "UTC"]),
+)
+def test_next_at_hour_is_the_next_time_the_local_clock_shows_that_hour(
+    now: datetime, hour: int, zone: str
+) -> None:
+    at = next_at_hour(now, hour, ZoneInfo(zone))
+    local = at.astimezone(ZoneInfo(zone))
+    assert now < at <= now + timedelta(hours=25)
+    # A clock change can skip the hour (spring forward); otherwise the clock shows it.
+    assert (local.hour, local.minute, local.second) == (hour, 0, 0) or local.hour == hour + 1
+    day_before = datetime.combine(local.date() - timedelta(days=1), local.time(), ZoneInfo(zone))
+    assert day_before <= now or day_before.hour != hour, "not a later day than needed"

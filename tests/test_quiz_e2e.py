@@ -127,7 +127,7 @@ async def test_group_game_lobby_timer_pause_resume_results_top(
     await bob.tap("I'm in", chat=group)
     await carol.tap("I'm in", chat=group)
     assert "Players (3): Alice, Bob, Carol" in world.last_text(group)
-    assert "Starting in 30 s" in world.last_text(group)
+    assert "Starts in 30 s" in world.last_text(group)
     requests = await bob.tap("Start", chat=group)  # not the starter, not an admin
     assert "Only the player who started" in requests[-1].params["text"]
     await alice.send("/quiz", chat=group)
@@ -343,7 +343,7 @@ async def shipped_world(
     settings: Settings, clock: FakeClock, telegram: FakeTelegram
 ) -> AsyncIterator[tuple[World, Services]]:
     services = await create_services(
-        settings, clock, catalog=load_catalog(), database_path=":memory:", rng=random.Random(3)
+        settings, clock, catalog=load_catalog(), database=":memory:", rng=random.Random(3)
     )
     yield offline_world(telegram, services), services
     await services.close()

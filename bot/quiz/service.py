@@ -142,7 +142,8 @@ class QuizService(QuizRounds):
         players = [name for _, name in await self.repo.players(round_.id)]
         countdown = None
         if round_.deadline is not None:
-            countdown = max(0, int((round_.deadline - self.clock.now()).total_seconds()))
+            seconds = max(0, int((round_.deadline - self.clock.now()).total_seconds()))
+            countdown = views.Countdown(seconds, round_.deadline)
         return views.LobbyState(
             round_id=round_.id, topic=round_.topic, difficulty=round_.difficulty,
             size=round_.size, seconds=round_.open_period,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiogram.types import DisabledButton, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -11,7 +12,7 @@ from bot.quiz.tallies import UserStats
 from bot.quiz.types import Standing
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
 from bot.telegram.i18n import Html, Translator, quote
-from bot.telegram.ui import Screen, button, columns, fit, keyboard
+from bot.telegram.ui import Screen, button, columns, fit, keyboard, moment
 from content.loader import Catalog
 from content.models import Question
 
@@ -73,6 +74,12 @@ def private_result(
 
 
 @dataclass(frozen=True, slots=True)
+class Countdown:
+    seconds: int  # left, as the lobby is drawn
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LobbyState:
     round_id: int
     topic: str
@@ -81,7 +88,7 @@ class LobbyState:
     seconds: int
     private_answers: bool
     players: list[str]
-    countdown: int | None  # seconds left before the automatic start
+    countdown: Countdown | None  # before the automatic start
 
 
 def lobby(catalog: Catalog, t: Translator, state: LobbyState) -> Screen:
@@ -98,7 +105,10 @@ def lobby(catalog: Catalog, t: Translator, state: LobbyState) -> Screen:
         players=Html(names),
     )
     if state.countdown is not None:
-        text = Html(f"{text}\n{t('quiz.countdown', seconds=state.countdown)}")
+        # Relative, so each reader's app counts down on its own between the lobby's edits.
+        left = t.plain("quiz.in_seconds", seconds=state.countdown.seconds)
+        when = moment(state.countdown.starts_at, left, "r")
+        text = Html(f"{text}\n{t('quiz.countdown', when=when)}")
 
     def act(label: str, action: QuizAction) -> InlineKeyboardButton:
         return button(label, QuizCb(action=action, round=state.round_id))

@@ -62,6 +62,14 @@ def events_on(
     )
 
 
+def next_at_hour(now: datetime, hour: int, zone: ZoneInfo) -> datetime:
+    """The next moment after ``now`` when the clock in ``zone`` shows ``hour``:00."""
+    local = now.astimezone(zone)
+    day = local.date() if local.hour < hour else local.date() + timedelta(days=1)
+    # zoneinfo gives that day's offset at that hour, a day with a clock change included.
+    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
+
+
 def next_occurrence(event: CalendarEvent, today: date) -> date:
     """The next anniversary of ``event`` on or after ``today``."""
     this_year = occurrence_in(today.year, event.month, event.day)

@@ -54,7 +54,7 @@ from bot.clock import Clock
 from bot.profiles.service import Profiles
 from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in, next_anniversaries
-from bot.reminders.planner import LEADS, ReminderRule, events_on, plan_groups
+from bot.reminders.planner import LEADS, ReminderRule, events_on, next_at_hour, plan_groups
 from bot.reminders.types import (
     Delivery,
     DeliveryStatus,
@@ -116,6 +116,10 @@ class ReminderService:
     def zone(self, chat_timezone: str | None) -> str:
         """The time zone a chat lives in: its own, else the bot's."""
         return chat_timezone or self.default_timezone
+
+    def next_send(self, row: Subscription) -> datetime:
+        """When the chat's reminder hour next comes (what its reminders wait for)."""
+        return next_at_hour(self.clock.now(), row.send_hour, ZoneInfo(self.zone(row.timezone)))
 
     # ---- subscriptions ------------------------------------------------------------------------
 

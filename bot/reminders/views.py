@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
@@ -22,6 +22,7 @@ from bot.telegram.ui import (
     fit,
     keyboard,
     long_date,
+    moment,
 )
 from content.loader import Catalog
 from content.models import CalendarEvent, Lang
@@ -58,10 +59,10 @@ def _toggle(label: str, on: bool) -> str:
 
 
 def subscription_screen(
-    catalog: Catalog, t: Translator, row: Subscription, timezone: str
+    catalog: Catalog, t: Translator, row: Subscription, timezone: str, next_send: datetime
 ) -> Screen:
-    """A chat's subscription and the buttons that change it."""
-    """A chat's subscription and the buttons that change it."""
+    """A chat's subscription and the buttons that change it. The hour is the next moment it
+    comes (``next_send``), so each reader sees it on their own clock."""
     if row.scope == Scope.TOPICS:
         chosen = ", ".join(
             catalog.topics[topic].title.get(t.lang)
@@ -76,7 +77,7 @@ def subscription_screen(
         "reminders.settings",
         what=what,
         leads=leads,
-        hour=f"{row.send_hour:02d}:00",
+        hour=moment(next_send, f"{row.send_hour:02d}:00", "t"),
         timezone=timezone,
     )
 
@@ -136,9 +137,14 @@ def topic_picker(catalog: Catalog, t: Translator, row: Subscription) -> Screen:
     return Screen(t("reminders.choose_topics"), columns(buttons))
 
 
-def subscribed(catalog: Catalog, t: Translator, row: Subscription, timezone: str) -> list[Screen]:
+def subscribed(
+    catalog: Catalog, t: Translator, row: Subscription, timezone: str, next_send: datetime
+) -> list[Screen]:
     """What /subscribe (and the "subscribe" deep link) answers: the news, then the subscription."""
-    return [Screen(t("reminders.subscribed")), subscription_screen(catalog, t, row, timezone)]
+    return [
+        Screen(t("reminders.subscribed")),
+        subscription_screen(catalog, t, row, timezone, next_send),
+    ]
 
 
 def dates(catalog: Catalog, t: Translator, upcoming: Upcoming) -> Screen:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.telegram.i18n import Html
+from bot.telegram.i18n import Html, quote
 from content.models import (
     Lang,
 )
@@ -37,6 +37,14 @@ def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 def columns(buttons: Sequence[InlineKeyboardButton], width: int = 1) -> InlineKeyboardMarkup:
     """``width`` buttons to a row, as InlineKeyboardBuilder.adjust(width) lays them out."""
     return keyboard(*(list(buttons[i : i + width]) for i in range(0, len(buttons), width)))
+
+
+def moment(at: datetime, fallback: str, date_time_format: str) -> Html:
+    """A moment as a date_time entity (Bot API 9.5): each reader's app shows it in their own
+    time zone and language, as ``date_time_format`` asks ("t" a time, "r" relative, ...);
+    ``fallback`` (written in the chat's zone) is what an app or server without it shows."""
+    unix = int(at.timestamp())
+    return Html(f'<tg-time unix="{unix}" format="{date_time_format}">{quote(fallback)}</tg-time>')
 
 
 def long_date(day: date, lang: Lang) -> str:
