@@ -51,7 +51,7 @@ async def nwfz_world(
     clock: Any, limits: RateLimits = UNLIMITED, db: str = ":memory:", keep_history: bool = True
 ) -> tuple[World, Services]:
     telegram = FakeTelegram(clock, limits=limits, keep_history=keep_history)
-    services = await create_services(settings(), clock, database_path=db, rng=random.Random(1))
+    services = await create_services(settings(), clock, database=db, rng=random.Random(1))
     services.run_scheduler = False
     # The bot's own limiter paces real traffic; for throughput runs it gets out of the way.
     services.limiter.limits = Limits(
@@ -279,11 +279,11 @@ async def scenario_reminders(chats: int = 100_000, paced_seconds: float = 20.0) 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         world, services = await nwfz_world(clock, db=str(path), keep_history=False)
-        await services.db.executemany(
+        await services.db.execute_many(
             "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, 'private', 'x', 'x')",
             [(1_000_000 + i,) for i in range(chats)],
         )
-        await services.db.executemany(
+        await services.db.execute_many(
             "INSERT INTO subscriptions (chat_id, created_at, updated_at) VALUES (?, 'x', 'x')",
             [(1_000_000 + i,) for i in range(chats)],
         )
@@ -362,7 +362,7 @@ async def scenario_startup() -> dict[str, Any]:
         clock = SystemClock()
         telegram = FakeTelegram(clock)
         services = await create_services(
-            settings(), clock, catalog=catalog, database_path=Path(folder) / "s.sqlite3"
+            settings(), clock, catalog=catalog, database=Path(folder) / "s.sqlite3"
         )
         services.run_scheduler = False
         world = offline_world(telegram, services)
@@ -443,7 +443,7 @@ async def scenario_burst() -> dict[str, Any]:
     runs in its own process, as Telegram does: nothing the bot does delays its arrivals."""
     clock = SystemClock()
     burst = Burst()
-    services = await create_services(settings(), clock, database_path=":memory:")
+    services = await create_services(settings(), clock, database=":memory:")
     services.run_scheduler = False
     started = time.perf_counter()
     outcome = await play_burst_remote(services, burst)

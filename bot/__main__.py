@@ -30,7 +30,8 @@ from content.guarantees import check_guarantees
 from content.loader import ContentError, load_catalog
 from content.models import LANGS
 from content.report import content_report, guarantees_report
-from storage.db import StorageError, backup_database
+from storage.database import StorageError
+from storage.db import backup_database, is_postgres, sqlite_path
 
 USAGE = """usage: python -m bot [command]
 
@@ -42,7 +43,8 @@ USAGE = """usage: python -m bot [command]
                   ru/en/kk) and print counts per language
   qr KIND [TOPIC] [--lang xx] [--group] [--bot NAME] [--out file.png|file.svg]
                   print a deep link (KIND: topic, quiz, subscribe) and write its QR code
-  backup PATH     copy the database (DATABASE_PATH) to PATH, also while the bot runs"""
+  backup PATH     copy the SQLite database (DATABASE_URL/DATABASE_PATH) to PATH, also while
+                  the bot runs (PostgreSQL: use pg_dump)"""
 
 
 def check_content(args: list[str]) -> int:
@@ -171,7 +173,13 @@ def backup(args: list[str]) -> int:
     )
     parser.add_argument("path", type=Path, help="where to write the copy")
     options = parser.parse_args(args)
-    source = Settings().database_path
+    database = Settings().database
+    if is_postgres(database):
+        raise StorageError(
+            "backup copies a SQLite database; DATABASE_URL names PostgreSQL: back it up with"
+            " pg_dump (or the server's own backups)"
+        )
+    source = Path(sqlite_path(database))
     backup_database(source, options.path)
     print(f"backed up {source} to {options.path}")
     return 0

@@ -5,35 +5,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.profiles.types import Chat
 from content.models import LANGS, Lang
-from storage.db import transaction
+from storage.database import Database, Row
 
 # Every row that holds a chat id. A group that becomes a supergroup gets a new id
-# (migrate_to_chat_id); `ChatRepository.migrate` runs these in one transaction. Scores are
-# merged (the supergroup may already have some); other rows just move.
+# (migrate_to_chat_id); `ChatRepository.migrate` runs these in one transaction, each with the
+# parameters (new id, old id, and the new id again where it looks for a row in the way).
+# Scores are merged (the supergroup may already have some); other rows move unless the
+# supergroup already has one with the same key (its own open game, subscription or delivery),
+# and what stays behind is deleted.
 MIGRATE_CHAT_STATEMENTS: list[str] = [
     """
     INSERT INTO quiz_scores (chat_id, user_id, period, name, points, answered, time_ms)
-    SELECT :new, user_id, period, name, points, answered, time_ms FROM quiz_scores
-    WHERE chat_id = :old
+    SELECT CAST(? AS BIGINT), user_id, period, name, points, answered, time_ms FROM quiz_scores
+    WHERE chat_id = ?
     ON CONFLICT (chat_id, user_id, period) DO UPDATE SET
-        points = points + excluded.points, answered = answered + excluded.answered,
-        time_ms = time_ms + excluded.time_ms
+        points = quiz_scores.points + excluded.points,
+        answered = quiz_scores.answered + excluded.answered,
+        time_ms = quiz_scores.time_ms + excluded.time_ms
     """,
-    "DELETE FROM quiz_scores WHERE chat_id = :old",
-    "UPDATE OR IGNORE quiz_rounds SET chat_id = :new WHERE chat_id = :old",
-    "UPDATE quiz_asked SET chat_id = :new WHERE chat_id = :old",
-    "UPDATE OR IGNORE subscriptions SET chat_id = :new WHERE chat_id = :old",
-    "DELETE FROM subscriptions WHERE chat_id = :old",
-    "UPDATE OR IGNORE deliveries SET chat_id = :new WHERE chat_id = :old",
-    "DELETE FROM deliveries WHERE chat_id = :old",
+    """
+    UPDATE quiz_rounds SET chat_id = ? WHERE chat_id = ? AND NOT (
+        status IN ('lobby', 'running', 'paused') AND EXISTS (
+            SELECT 1 FROM quiz_rounds other
+            WHERE other.chat_id = ? AND other.status IN ('lobby', 'running', 'paused')))
+    """,
+    "UPDATE quiz_asked SET chat_id = ? WHERE chat_id = ?",
+    """
+    UPDATE subscriptions SET chat_id = ? WHERE chat_id = ?
+        AND NOT EXISTS (SELECT 1 FROM subscriptions other WHERE other.chat_id = ?)
+    """,
+    """
+    UPDATE deliveries SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS (
+        SELECT 1 FROM deliveries other WHERE other.chat_id = ? AND other.day = deliveries.day
+            AND other.occurrence = deliveries.occurrence AND other.lead = deliveries.lead)
+    """,
 ]
+# Every table whose rows may stay behind under the old id.
+MIGRATE_CHAT_LEFTOVERS = ("quiz_scores", "subscriptions", "deliveries")
 
 
-def _chat(row: aiosqlite.Row) -> Chat:
+def _chat(row: Row) -> Chat:
     language = row["language"]
     return Chat(
         id=row["id"],
@@ -46,26 +59,25 @@ def _chat(row: aiosqlite.Row) -> Chat:
 
 
 class ChatRepository:
-    def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
 
     async def seen(self, chat_id: int, chat_type: str, title: str | None) -> Chat:
         """Record that the chat exists (and is reachable: it just sent us an update)."""
         stamp = self._now().isoformat()
-        async with self._db.execute(
+        row = await self._db.fetch_one(
             """
             INSERT INTO chats (id, type, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 type = excluded.type, title = excluded.title, active = 1,
                 updated_at = excluded.updated_at
-            WHERE chats.type IS NOT excluded.type OR chats.title IS NOT excluded.title
-                OR chats.active = 0
+            WHERE chats.type IS DISTINCT FROM excluded.type
+                OR chats.title IS DISTINCT FROM excluded.title OR chats.active = 0
             RETURNING *
             """,
-            (chat_id, chat_type, title, stamp, stamp),
-        ) as cursor:
-            row = await cursor.fetchone()
+            chat_id, chat_type, title, stamp, stamp,
+        )  # fmt: skip
         if row is not None:
             return _chat(row)
         found = await self.get(chat_id)
@@ -73,8 +85,7 @@ class ChatRepository:
         return found
 
     async def get(self, chat_id: int) -> Chat | None:
-        async with self._db.execute("SELECT * FROM chats WHERE id = ?", (chat_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT * FROM chats WHERE id = ?", chat_id)
         return _chat(row) if row is not None else None
 
     async def set_language(self, chat_id: int, language: Lang) -> None:
@@ -89,30 +100,33 @@ class ChatRepository:
     async def _update(self, chat_id: int, column: str, value: object) -> None:
         await self._db.execute(
             f"UPDATE chats SET {column} = ?, updated_at = ? WHERE id = ?",
-            (value, self._now().isoformat(), chat_id),
-        )
+            value, self._now().isoformat(), chat_id,
+        )  # fmt: skip
 
     async def migrate(self, old_id: int, new_id: int) -> None:
         """Move a group's rows to its new supergroup id, in one transaction."""
-        async with transaction(self._db):
-            await self._db.execute(
+        async with self._db.transaction() as db:
+            await db.execute(
                 """
                 INSERT INTO chats (id, type, title, language, timezone, active, created_at,
                                    updated_at)
-                SELECT ?, 'supergroup', title, language, timezone, active, created_at, updated_at
+                SELECT CAST(? AS BIGINT), 'supergroup', title, language, timezone, active,
+                       created_at, updated_at
                 FROM chats WHERE id = ?
                 ON CONFLICT (id) DO UPDATE SET
                     language = COALESCE(chats.language, excluded.language),
                     timezone = COALESCE(chats.timezone, excluded.timezone)
                 """,
-                (new_id, old_id),
-            )
+                new_id, old_id,
+            )  # fmt: skip
             for statement in MIGRATE_CHAT_STATEMENTS:
-                await self._db.execute(statement, {"old": old_id, "new": new_id})
-            await self._db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
+                await db.execute(statement, *(new_id, old_id, new_id)[: statement.count("?")])
+            for table in MIGRATE_CHAT_LEFTOVERS:
+                await db.execute(f"DELETE FROM {table} WHERE chat_id = ?", old_id)
+            await db.execute("DELETE FROM chats WHERE id = ?", old_id)
 
     async def count_by_language(self) -> dict[str, int]:
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT COALESCE(language, '-') AS lang, COUNT(*) FROM chats GROUP BY lang"
-        ) as cursor:
-            return {row[0]: row[1] async for row in cursor}
+        )
+        return {row[0]: row[1] for row in rows}

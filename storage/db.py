@@ -1,55 +1,44 @@
-"""One aiosqlite connection for the whole bot, migrated by ``PRAGMA user_version``.
+"""Which database a ``DATABASE_URL`` names, opened and migrated; and SQLite's backup.
 
-aiosqlite runs every statement on one worker thread, so a single connection serialises writes
-without extra locks; WAL lets readers proceed during a write. Each repository method is one
-statement or one short transaction, never held across a Telegram call.
+``storage.database`` is the interface the repositories use; ``storage.sqlite`` and
+``storage.postgres`` implement it. Each repository method is one statement or one short
+transaction, never held across a Telegram call.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, closing
+from contextlib import closing
 from pathlib import Path
-from typing import TypeVar
-from weakref import WeakKeyDictionary
 
-import aiosqlite
+from storage.database import Database, StorageError
+from storage.postgres import open_postgres
+from storage.sqlite import open_sqlite
 
-from storage.migrations import MIGRATIONS
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+SQLITE_PREFIX = "sqlite:///"
+DATABASE_SCHEMES = (SQLITE_PREFIX, *POSTGRES_SCHEMES)
+
+__all__ = ["Database", "StorageError", "backup_database", "open_database"]
 
 
-class StorageError(Exception):
-    """A database that cannot be opened or that is newer than this code."""
+def is_postgres(url: str) -> bool:
+    return url.startswith(POSTGRES_SCHEMES)
 
 
-async def open_database(path: Path | str) -> aiosqlite.Connection:
-    """Open (creating if needed), configure and migrate the database at ``path``."""
-    if str(path) != ":memory:":
-        path = Path(path)
-        if not path.parent.exists():
-            raise StorageError(
-                f"database directory {path.parent} does not exist: create it or set DATABASE_PATH"
-            )
-    try:
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-    except sqlite3.Error as error:
-        raise StorageError(f"cannot open database {path}: {error}") from error
-    try:
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        await migrate(connection)
-    except sqlite3.Error as error:
-        await connection.close()
-        raise StorageError(f"cannot use database {path}: {error}") from error
-    except StorageError:
-        await connection.close()
-        raise
-    return connection
+def sqlite_path(target: str) -> str:
+    """The file of ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` (a plain path
+    or ``:memory:`` is taken as it is)."""
+    return target.removeprefix(SQLITE_PREFIX)
+
+
+async def open_database(target: Path | str) -> Database:
+    """Open and migrate the database at ``target``: a ``DATABASE_URL`` (``sqlite:///...`` or
+    ``postgresql://...``) or a SQLite file path."""
+    target = str(target)
+    if is_postgres(target):
+        return await open_postgres(target)
+    return await open_sqlite(sqlite_path(target))
 
 
 def backup_database(source: Path, target: Path) -> None:
@@ -76,65 +65,3 @@ def backup_database(source: Path, target: Path) -> None:
         partial.unlink(missing_ok=True)
         raise StorageError(f"cannot back up {source}: {error}") from error
     partial.replace(target)
-
-
-async def schema_version(connection: aiosqlite.Connection) -> int:
-    async with connection.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-async def migrate(connection: aiosqlite.Connection) -> None:
-    current = await schema_version(connection)
-    if current > len(MIGRATIONS):
-        raise StorageError(
-            f"database schema version {current} is newer than this bot knows ({len(MIGRATIONS)}):"
-            " refusing to start; upgrade the bot or restore a matching backup"
-        )
-    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        # executescript commits first; the version bump rides in the same script so a crash
-        # between the two cannot leave a half-applied migration marked as done.
-        await connection.executescript(
-            f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;"
-        )
-
-
-_transaction_locks: WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = WeakKeyDictionary()
-
-
-@asynccontextmanager
-async def transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
-    """One short write transaction at a time on the shared connection.
-
-    The lock keeps two coroutines from nesting BEGINs. Single statements outside a transaction
-    need no lock: aiosqlite runs them one at a time, each atomic on its own.
-    """
-    lock = _transaction_locks.setdefault(connection, asyncio.Lock())
-    async with lock:
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            await connection.execute("ROLLBACK")
-            raise
-        await connection.execute("COMMIT")
-
-
-T = TypeVar("T")
-
-
-async def in_one_step(
-    connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]
-) -> T:
-    """Run ``work`` on aiosqlite's own thread with its sqlite3 connection, as one job.
-
-    Each awaited statement costs a hop to that thread and back; a hot path with ten statements
-    pays ten. ``work`` runs them all in one hop, inside one transaction it opens and closes
-    itself. It uses aiosqlite's ``_execute`` (the same entry its public methods use), pinned by
-    the ``aiosqlite~=0.22.0`` requirement and covered by the storage and quiz tests.
-    """
-    lock = _transaction_locks.setdefault(connection, asyncio.Lock())
-    async with lock:
-        result: T = await connection._execute(work, connection._conn)  # type: ignore[no-untyped-call]
-        return result

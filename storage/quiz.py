@@ -9,13 +9,10 @@ and progress updates ride in the same transaction as that insert.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
-
-import aiosqlite
 
 from bot.quiz.types import (
     OPEN_STATUSES,
@@ -31,7 +28,7 @@ from bot.quiz.types import (
     Standing,
 )
 from storage.cache import Lru
-from storage.db import in_one_step
+from storage.database import Database, Steps, execute, execute_many, fetch_one
 from storage.quiz_rows import _asked, _progress, _round
 
 # The fields of RoundChange that are not columns of quiz_rounds.
@@ -42,19 +39,11 @@ ROUND_CACHE_SIZE = 2000
 
 
 class QuizRepository:
-    def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
         self._asked_cache: Lru[str, Asked] = Lru(ASKED_CACHE_SIZE)
         self._round_cache: Lru[int, Round] = Lru(ROUND_CACHE_SIZE)
-
-    async def _one(self, sql: str, params: Any = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: Any = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
 
     # ---- rounds -------------------------------------------------------------------------------
 
@@ -76,28 +65,24 @@ class QuizRepository:
     ) -> Round | None:
         """A new open round, or None when the chat already has one (one game per chat)."""
         stamp = self._now().isoformat()
-        try:
-            row = await self._one(
-                """
-                INSERT INTO quiz_rounds (chat_id, kind, mode, status, starter_id, lang, topic,
-                    difficulty, size, open_period, question_ids, counts, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
-                """,
-                (
-                    chat_id, kind, mode, status, starter_id, lang, topic, difficulty, size,
-                    open_period, json.dumps(question_ids or []), int(counts), stamp, stamp,
-                ),
-            )  # fmt: skip
-        except sqlite3.IntegrityError:
-            return None
-        assert row is not None
-        return _round(row)
+        # The partial unique index on open rounds is the conflict: a second game gets no row.
+        row = await self._db.fetch_one(
+            """
+            INSERT INTO quiz_rounds (chat_id, kind, mode, status, starter_id, lang, topic,
+                difficulty, size, open_period, question_ids, counts, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING RETURNING *
+            """,
+            chat_id, kind, mode, status, starter_id, lang, topic, difficulty, size,
+            open_period, json.dumps(question_ids or []), int(counts), stamp, stamp,
+        )  # fmt: skip
+        return _round(row) if row else None
 
     async def open_round(self, chat_id: int) -> Round | None:
-        row = await self._one(
+        row = await self._db.fetch_one(
             "SELECT * FROM quiz_rounds WHERE chat_id = ? AND status IN (?, ?, ?)",
-            (chat_id, *OPEN_STATUSES),
-        )
+            chat_id, *OPEN_STATUSES,
+        )  # fmt: skip
         return _round(row) if row else None
 
     async def get_round(self, round_id: int) -> Round | None:
@@ -106,7 +91,7 @@ class QuizRepository:
         cached = self._round_cache.get(round_id)
         if cached is not None:
             return cached
-        row = await self._one("SELECT * FROM quiz_rounds WHERE id = ?", (round_id,))
+        row = await self._db.fetch_one("SELECT * FROM quiz_rounds WHERE id = ?", round_id)
         if row is None:
             return None
         found = _round(row)
@@ -130,64 +115,61 @@ class QuizRepository:
         }
         if change.clear_deadline:
             values["deadline"] = None
-        assignments = ", ".join(f"{key} = :{key}" for key in values)
-        sql = f"UPDATE quiz_rounds SET {assignments}, updated_at = :updated_at WHERE id = :id"
-        params = {**values, "updated_at": self._now().isoformat(), "id": round_id}
+        assignments = "".join(f"{key} = ?, " for key in values)
+        sql = f"UPDATE quiz_rounds SET {assignments}updated_at = ? WHERE id = ?"
+        params = [*values.values(), self._now().isoformat(), round_id]
         if expect_status is not None:
-            sql += " AND status = :expect"
-            params["expect"] = expect_status
+            sql += " AND status = ?"
+            params.append(expect_status)
         if expect_current is not None:
-            sql += " AND current = :expect_current"
-            params["expect_current"] = expect_current
+            sql += " AND current = ?"
+            params.append(expect_current)
         self._round_cache.drop(round_id)
-        cursor = await self._db.execute(sql, params)
+        updated = await self._db.execute(sql, *params)
         # Again after the write: a read that was queued before it may have cached the old row.
         self._round_cache.drop(round_id)
-        return cursor.rowcount > 0
+        return updated > 0
 
     async def due_rounds(self, now: datetime) -> list[Round]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT * FROM quiz_rounds WHERE status = ? AND deadline <= ? ORDER BY deadline",
-            (RoundStatus.RUNNING, now.isoformat()),
-        )
+            RoundStatus.RUNNING, now.isoformat(),
+        )  # fmt: skip
         return [_round(row) for row in rows]
 
     async def due_lobbies(self, now: datetime) -> list[Round]:
         """Lobbies whose automatic-start countdown has run out."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT * FROM quiz_rounds WHERE status = ? AND deadline <= ?",
-            (RoundStatus.LOBBY, now.isoformat()),
-        )
+            RoundStatus.LOBBY, now.isoformat(),
+        )  # fmt: skip
         return [_round(row) for row in rows]
 
     async def stale_rounds(self, status: RoundStatus, older_than: datetime) -> list[Round]:
         """Rounds in ``status`` that nobody has touched since ``older_than``."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             "SELECT * FROM quiz_rounds WHERE status = ? AND updated_at < ?",
-            (status, older_than.isoformat()),
-        )
+            status, older_than.isoformat(),
+        )  # fmt: skip
         return [_round(row) for row in rows]
 
     async def rounds_played(self, since: datetime) -> int:
-        row = await self._one(
+        played = await self._db.fetch_value(
             "SELECT COUNT(*) FROM quiz_rounds WHERE status = ? AND updated_at >= ?",
-            (RoundStatus.FINISHED, since.isoformat()),
-        )
-        return int(row[0]) if row else 0
+            RoundStatus.FINISHED, since.isoformat(),
+        )  # fmt: skip
+        return int(played)
 
     # ---- players ------------------------------------------------------------------------------
 
     async def add_player(self, round_id: int, user_id: int, name: str) -> bool:
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO quiz_players (round_id, user_id, name) VALUES (?, ?, ?)",
-            (round_id, user_id, name),
-        )
-        return cursor.rowcount > 0
+        added: int = await self._db.run(_add_player(round_id, user_id, name))
+        return added > 0
 
     async def players(self, round_id: int) -> list[tuple[int, str]]:
-        rows = await self._all(
-            "SELECT user_id, name FROM quiz_players WHERE round_id = ? ORDER BY rowid",
-            (round_id,),
+        rows = await self._db.fetch_all(
+            "SELECT user_id, name FROM quiz_players WHERE round_id = ? ORDER BY joined, user_id",
+            round_id,
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -200,11 +182,9 @@ class QuizRepository:
                 question_id, correct, sent_at, closes_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            (
-                asked.poll_id, asked.round_id, asked.chat_id, asked.message_id, asked.position,
-                asked.question_id, json.dumps(asked.correct), asked.sent_at.isoformat(),
-                asked.closes_at.isoformat() if asked.closes_at else None,
-            ),
+            asked.poll_id, asked.round_id, asked.chat_id, asked.message_id, asked.position,
+            asked.question_id, json.dumps(asked.correct), asked.sent_at.isoformat(),
+            asked.closes_at.isoformat() if asked.closes_at else None,
         )  # fmt: skip
 
     async def asked(self, poll_id: str) -> Asked | None:
@@ -212,7 +192,7 @@ class QuizRepository:
         cached = self._asked_cache.get(poll_id)
         if cached is not None:
             return cached
-        row = await self._one("SELECT * FROM quiz_asked WHERE poll_id = ?", (poll_id,))
+        row = await self._db.fetch_one("SELECT * FROM quiz_asked WHERE poll_id = ?", poll_id)
         if row is None:
             return None
         found = _asked(row)
@@ -220,8 +200,8 @@ class QuizRepository:
         return found
 
     async def asked_at(self, round_id: int, position: int) -> Asked | None:
-        row = await self._one(
-            "SELECT * FROM quiz_asked WHERE round_id = ? AND position = ?", (round_id, position)
+        row = await self._db.fetch_one(
+            "SELECT * FROM quiz_asked WHERE round_id = ? AND position = ?", round_id, position
         )
         return _asked(row) if row else None
 
@@ -240,114 +220,133 @@ class QuizRepository:
         """Count one answer once (None if this user already answered this question).
 
         The answer, the scores, the progress and the player row are written in one
-        transaction, in one trip to the database thread: this is the quiz's hot path.
+        transaction: this is the quiz's hot path, so it is a :data:`Steps` generator, which
+        SQLite runs in one trip to its database thread.
         """
-        now = self._now().isoformat()
-
-        def work(db: sqlite3.Connection) -> AnswerOutcome | None:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                inserted = db.execute(
-                    """
-                    INSERT OR IGNORE INTO quiz_answers (poll_id, user_id, round_id,
-                        question_id, right, elapsed_ms, answered_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    (asked.poll_id, user_id, asked.round_id, asked.question_id, int(right),
-                     elapsed_ms, now),
-                ).rowcount  # fmt: skip
-                if not inserted:
-                    db.execute("ROLLBACK")
-                    return None
-                # Atomic upserts: concurrent answers cannot lose points.
-                db.executemany(
-                    """
-                    INSERT INTO quiz_scores (chat_id, user_id, period, name, points, answered,
-                        time_ms)
-                    VALUES (?, ?, ?, ?, ?, 1, ?)
-                    ON CONFLICT (chat_id, user_id, period) DO UPDATE SET
-                        name = excluded.name, points = points + excluded.points,
-                        answered = answered + 1, time_ms = time_ms + excluded.time_ms
-                    """,
-                    [(asked.chat_id, user_id, period, name, int(right), elapsed_ms)
-                     for period in leaderboard_periods],
-                )  # fmt: skip
-                row = db.execute(
-                    "SELECT * FROM quiz_progress WHERE user_id = ? AND question_id = ?",
-                    (user_id, asked.question_id),
-                ).fetchone()
-                updated = progress(_progress(row) if row else None)
-                db.execute(
-                    """
-                    INSERT INTO quiz_progress (user_id, question_id, box, due_at, seen,
-                        correct, last_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (user_id, question_id) DO UPDATE SET
-                        box = excluded.box, due_at = excluded.due_at, seen = excluded.seen,
-                        correct = excluded.correct, last_at = excluded.last_at
-                    """,
-                    (user_id, updated.question_id, updated.box, updated.due_at.isoformat(),
-                     updated.seen, updated.correct, updated.last_at.isoformat()),
-                )  # fmt: skip
-                if add_player:
-                    db.execute(
-                        "INSERT OR IGNORE INTO quiz_players (round_id, user_id, name)"
-                        " VALUES (?, ?, ?)",
-                        (asked.round_id, user_id, name),
-                    )
-                players, answers = db.execute(
-                    """
-                    SELECT (SELECT COUNT(*) FROM quiz_players WHERE round_id = ?),
-                           (SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?)
-                    """,
-                    (asked.round_id, asked.poll_id),
-                ).fetchone()
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            return AnswerOutcome(players=players, answers=answers)
-
-        return await in_one_step(self._db, work)
+        return await self._db.run(
+            _answer(
+                asked, user_id, name, right, elapsed_ms, self._now().isoformat(),
+                leaderboard_periods, progress, add_player,
+            )
+        )  # fmt: skip
 
     async def answer_count(self, poll_id: str) -> int:
-        row = await self._one("SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?", (poll_id,))
-        return int(row[0]) if row else 0
+        return int(
+            await self._db.fetch_value(
+                "SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?", poll_id
+            )
+        )
 
     async def round_answers(self, round_id: int) -> list[Answer]:
-        rows = await self._all(
-            "SELECT user_id, question_id, right, elapsed_ms FROM quiz_answers WHERE round_id = ?",
-            (round_id,),
+        rows = await self._db.fetch_all(
+            'SELECT user_id, question_id, "right", elapsed_ms FROM quiz_answers'
+            " WHERE round_id = ?",
+            round_id,
         )
         return [Answer(row[0], row[1], bool(row[2]), row[3]) for row in rows]
 
     # ---- leaderboards and progress ------------------------------------------------------------
 
     async def leaderboard(self, chat_id: int, period: str, limit: int = 10) -> list[Standing]:
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             """
             SELECT user_id, name, points, time_ms, answered FROM quiz_scores
             WHERE chat_id = ? AND period = ?
             ORDER BY points DESC, time_ms ASC, name ASC LIMIT ?
             """,
-            (chat_id, period, limit),
-        )
+            chat_id, period, limit,
+        )  # fmt: skip
         return [Standing(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     async def progress(self, user_id: int) -> dict[str, Progress]:
-        rows = await self._all("SELECT * FROM quiz_progress WHERE user_id = ?", (user_id,))
+        rows = await self._db.fetch_all("SELECT * FROM quiz_progress WHERE user_id = ?", user_id)
         return {row["question_id"]: _progress(row) for row in rows}
 
     async def answer_days(self, user_id: int) -> list[datetime]:
         """Times (UTC) of the user's answers, newest first, one per distinct UTC day."""
-        rows = await self._all(
+        rows = await self._db.fetch_all(
             """
             SELECT MAX(answered_at) FROM quiz_answers WHERE user_id = ?
             GROUP BY substr(answered_at, 1, 10) ORDER BY 1 DESC LIMIT 400
             """,
-            (user_id,),
+            user_id,
         )
         return [datetime.fromisoformat(row[0]) for row in rows]
+
+
+def _add_player(round_id: int, user_id: int, name: str) -> Steps[int]:
+    """Join a round once; ``joined`` numbers the players in the order they came."""
+    added: int = yield execute(
+        """
+        INSERT INTO quiz_players (round_id, user_id, name, joined)
+        VALUES (?, ?, ?, (SELECT COUNT(*) FROM quiz_players WHERE round_id = ?))
+        ON CONFLICT DO NOTHING
+        """,
+        round_id, user_id, name, round_id,
+    )  # fmt: skip
+    return added
+
+
+def _answer(
+    asked: Asked,
+    user_id: int,
+    name: str,
+    right: bool,
+    elapsed_ms: int,
+    now: str,
+    leaderboard_periods: tuple[str, ...],
+    progress: Callable[[Progress | None], Progress],
+    add_player: bool,
+) -> Steps[AnswerOutcome | None]:
+    inserted = yield execute(
+        """
+        INSERT INTO quiz_answers (poll_id, user_id, round_id, question_id, "right", elapsed_ms,
+            answered_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+        """,
+        asked.poll_id, user_id, asked.round_id, asked.question_id, int(right), elapsed_ms, now,
+    )  # fmt: skip
+    if not inserted:
+        return None  # answered before: nothing was written
+    # Atomic upserts: concurrent answers cannot lose points.
+    yield execute_many(
+        """
+        INSERT INTO quiz_scores (chat_id, user_id, period, name, points, answered, time_ms)
+        VALUES (?, ?, ?, ?, ?, 1, ?)
+        ON CONFLICT (chat_id, user_id, period) DO UPDATE SET
+            name = excluded.name, points = quiz_scores.points + excluded.points,
+            answered = quiz_scores.answered + 1,
+            time_ms = quiz_scores.time_ms + excluded.time_ms
+        """,
+        [(asked.chat_id, user_id, period, name, int(right), elapsed_ms)
+         for period in leaderboard_periods],
+    )  # fmt: skip
+    row = yield fetch_one(
+        "SELECT * FROM quiz_progress WHERE user_id = ? AND question_id = ?",
+        user_id, asked.question_id,
+    )  # fmt: skip
+    updated = progress(_progress(row) if row else None)
+    yield execute(
+        """
+        INSERT INTO quiz_progress (user_id, question_id, box, due_at, seen, correct, last_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (user_id, question_id) DO UPDATE SET
+            box = excluded.box, due_at = excluded.due_at, seen = excluded.seen,
+            correct = excluded.correct, last_at = excluded.last_at
+        """,
+        user_id, updated.question_id, updated.box, updated.due_at.isoformat(), updated.seen,
+        updated.correct, updated.last_at.isoformat(),
+    )  # fmt: skip
+    if add_player:
+        yield from _add_player(asked.round_id, user_id, name)
+    counts = yield fetch_one(
+        """
+        SELECT (SELECT COUNT(*) FROM quiz_players WHERE round_id = ?),
+               (SELECT COUNT(*) FROM quiz_answers WHERE poll_id = ?)
+        """,
+        asked.round_id, asked.poll_id,
+    )  # fmt: skip
+    return AnswerOutcome(players=counts[0], answers=counts[1])
 
 
 def _column_value(value: object) -> object:

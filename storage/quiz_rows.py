@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.quiz.types import AnswerMode, Asked, Progress, Round, RoundKind, RoundStatus
+from storage.database import Row
 
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _round(row: aiosqlite.Row) -> Round:
+def _round(row: Row) -> Round:
     created = _time(row["created_at"])
     assert created is not None
     return Round(
@@ -39,7 +38,7 @@ def _round(row: aiosqlite.Row) -> Round:
     )
 
 
-def _asked(row: aiosqlite.Row) -> Asked:
+def _asked(row: Row) -> Asked:
     sent = _time(row["sent_at"])
     assert sent is not None
     return Asked(
@@ -55,7 +54,7 @@ def _asked(row: aiosqlite.Row) -> Asked:
     )
 
 
-def _progress(row: aiosqlite.Row) -> Progress:
+def _progress(row: Row) -> Progress:
     due, last = _time(row["due_at"]), _time(row["last_at"])
     assert due is not None
     assert last is not None

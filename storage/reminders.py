@@ -15,10 +15,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.reminders.types import Delivery, DeliveryStatus, Planned, Scope, Selection, Subscription
-from storage.db import transaction
+from storage.database import Database, Row
 
 
 def selection_text(selection: Selection) -> str:
@@ -35,7 +33,7 @@ def parse_selection(text: str | None) -> Selection | None:
     return Selection(Scope(scope), frozenset(topics.split(",")) if topics else frozenset())
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         chat_id=row["chat_id"],
         scope=Scope(row["scope"]),
@@ -54,7 +52,7 @@ SUBSCRIPTION_SELECT = """
 
 
 class ReminderRepository:
-    def __init__(self, db: aiosqlite.Connection, now: Callable[[], datetime]) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
 
@@ -63,18 +61,15 @@ class ReminderRepository:
     async def subscribe(self, chat_id: int) -> bool:
         """Subscribe with the defaults; False if the chat was already subscribed."""
         stamp = self._now().isoformat()
-        cursor = await self._db.execute(
-            "INSERT OR IGNORE INTO subscriptions (chat_id, created_at, updated_at)"
-            " VALUES (?, ?, ?)",
-            (chat_id, stamp, stamp),
-        )
-        return cursor.rowcount > 0
+        inserted = await self._db.execute(
+            "INSERT INTO subscriptions (chat_id, created_at, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            chat_id, stamp, stamp,
+        )  # fmt: skip
+        return inserted > 0
 
     async def get(self, chat_id: int) -> Subscription | None:
-        async with self._db.execute(
-            f"{SUBSCRIPTION_SELECT} WHERE s.chat_id = ?", (chat_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(f"{SUBSCRIPTION_SELECT} WHERE s.chat_id = ?", chat_id)
         return _subscription(row) if row else None
 
     async def update(
@@ -95,32 +90,31 @@ class ReminderRepository:
             changes["leads"] = json.dumps(sorted(leads))
         if send_hour is not None:
             changes["send_hour"] = send_hour
-        assignments = ", ".join(f"{column} = :{column}" for column in changes)
+        assignments = "".join(f"{column} = ?, " for column in changes)
         await self._db.execute(
-            f"UPDATE subscriptions SET {assignments}, updated_at = :stamp WHERE chat_id = :chat",
-            {**changes, "stamp": self._now().isoformat(), "chat": chat_id},
-        )
+            f"UPDATE subscriptions SET {assignments}updated_at = ? WHERE chat_id = ?",
+            *changes.values(), self._now().isoformat(), chat_id,
+        )  # fmt: skip
 
     async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
         """Remove the subscription and the deliveries not yet due; those already due (queued
         behind a fan-out) fell due while the chat was subscribed and are still sent."""
-        cursor = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+        deleted = await self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", chat_id)
         await self.drop_pending(chat_id, now)
-        return cursor.rowcount > 0
+        return deleted > 0
 
     async def active_groups(self) -> list[tuple[Subscription, list[int]]]:
         """Active subscriptions grouped by identical choices (a row per group, chat ids in a
         list): 100,000 chats with the defaults come back as one row, not 100,000."""
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             """
             SELECT s.scope, s.topics, s.leads, s.send_hour, c.timezone,
-                   group_concat(s.chat_id) AS chat_ids
+                   string_agg(CAST(s.chat_id AS TEXT), ',') AS chat_ids
             FROM subscriptions s LEFT JOIN chats c ON c.id = s.chat_id
             WHERE COALESCE(c.active, 1) = 1
             GROUP BY s.scope, s.topics, s.leads, s.send_hour, c.timezone
             """
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             (
                 Subscription(
@@ -134,19 +128,16 @@ class ReminderRepository:
         ]  # fmt: skip
 
     async def count(self) -> int:
-        async with self._db.execute("SELECT COUNT(*) FROM subscriptions") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return int(await self._db.fetch_value("SELECT COUNT(*) FROM subscriptions"))
 
     # ---- planning -----------------------------------------------------------------------------
 
     async def watermark(self) -> datetime | None:
         """Everything due before it has been planned; None until the first planning run."""
-        async with self._db.execute(
+        until = await self._db.fetch_value(
             "SELECT planned_until FROM planner_state WHERE name = 'reminders'"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
+        )
+        return datetime.fromisoformat(until) if until else None
 
     async def set_watermark(self, until: datetime) -> None:
         await self._db.execute(
@@ -154,7 +145,7 @@ class ReminderRepository:
             INSERT INTO planner_state (name, planned_until) VALUES ('reminders', ?)
             ON CONFLICT (name) DO UPDATE SET planned_until = excluded.planned_until
             """,
-            (until.isoformat(),),
+            until.isoformat(),
         )
 
     async def insert_planned(
@@ -171,49 +162,42 @@ class ReminderRepository:
             )  # fmt: skip
         inserted: Counter[DeliveryStatus] = Counter()
         # One transaction: in autocommit mode each of 100,000 rows would be its own commit.
-        async with transaction(self._db):
+        async with self._db.transaction() as db:
             for status, rows in by_status.items():
-                before = self._db.total_changes
-                await self._db.executemany(
+                inserted[status] = await db.execute_many(
                     """
-                    INSERT OR IGNORE INTO deliveries (chat_id, day, occurrence, lead, due_at,
-                        status, next_attempt_at, selection, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO deliveries (chat_id, day, occurrence, lead, due_at, status,
+                        next_attempt_at, selection, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """,
                     rows,
                 )
-                inserted[status] = self._db.total_changes - before
         return inserted
 
     async def drop_pending(self, chat_id: int, from_time: datetime) -> None:
         """Forget a chat's not-yet-due deliveries (its settings changed; they are re-planned)."""
         await self._db.execute(
             "DELETE FROM deliveries WHERE chat_id = ? AND status = ? AND due_at >= ?",
-            (chat_id, DeliveryStatus.PENDING, from_time.isoformat()),
-        )
+            chat_id, DeliveryStatus.PENDING, from_time.isoformat(),
+        )  # fmt: skip
 
     # ---- the queue ----------------------------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
         """Take up to ``limit`` due deliveries: they become ``sending`` in one statement."""
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             """
             UPDATE deliveries SET status = ?, attempts = attempts + 1, updated_at = ?
-            WHERE rowid IN (
-                SELECT rowid FROM deliveries WHERE status = ? AND next_attempt_at <= ?
+            WHERE (chat_id, day, occurrence, lead) IN (
+                SELECT chat_id, day, occurrence, lead FROM deliveries
+                WHERE status = ? AND next_attempt_at <= ?
                 ORDER BY next_attempt_at LIMIT ?
             )
             RETURNING chat_id, day, occurrence, lead, due_at, attempts, selection
             """,
-            (
-                DeliveryStatus.SENDING,
-                now.isoformat(),
-                DeliveryStatus.PENDING,
-                now.isoformat(),
-                limit,
-            ),
-        ) as cursor:
-            rows = await cursor.fetchall()
+            DeliveryStatus.SENDING, now.isoformat(), DeliveryStatus.PENDING, now.isoformat(),
+            limit,
+        )  # fmt: skip
         return [
             Delivery(
                 chat_id=row[0],
@@ -243,30 +227,27 @@ class ReminderRepository:
                 updated_at = ?
             WHERE chat_id = ? AND day = ? AND occurrence = ? AND lead = ?
             """,
-            (
-                status, error, retry_at.isoformat() if retry_at else None,
-                self._now().isoformat(), *delivery.key,
-            ),
+            status, error, retry_at.isoformat() if retry_at else None,
+            self._now().isoformat(), *delivery.key,
         )  # fmt: skip
 
     async def recover_in_flight(self) -> int:
         """After a restart: deliveries claimed but never marked go back to the queue."""
-        cursor = await self._db.execute(
+        return await self._db.execute(
             "UPDATE deliveries SET status = ? WHERE status = ?",
-            (DeliveryStatus.PENDING, DeliveryStatus.SENDING),
-        )
-        return cursor.rowcount
+            DeliveryStatus.PENDING, DeliveryStatus.SENDING,
+        )  # fmt: skip
 
     async def status_counts(self, since: datetime) -> dict[DeliveryStatus, int]:
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT status, COUNT(*) FROM deliveries WHERE due_at >= ? GROUP BY status",
-            (since.isoformat(),),
-        ) as cursor:
-            return {DeliveryStatus(row[0]): row[1] async for row in cursor}
+            since.isoformat(),
+        )
+        return {DeliveryStatus(row[0]): row[1] for row in rows}
 
     async def statuses(self) -> dict[tuple[int, str, str, int], DeliveryStatus]:
         """Every delivery's status by key (tests and the benchmark count with it)."""
-        async with self._db.execute(
+        rows = await self._db.fetch_all(
             "SELECT chat_id, day, occurrence, lead, status FROM deliveries"
-        ) as cursor:
-            return {(r[0], r[1], r[2], r[3]): DeliveryStatus(r[4]) async for r in cursor}
+        )
+        return {(r[0], r[1], r[2], r[3]): DeliveryStatus(r[4]) for r in rows}

@@ -60,7 +60,7 @@ async def run_backup(database: Path, target: Path) -> None:
 
 async def open_bot(path: Path, settings: Settings, clock: FakeClock, catalog: Catalog) -> Services:
     services = await create_services(
-        settings, clock, catalog=catalog, database_path=path, rng=random.Random(1)
+        settings, clock, catalog=catalog, database=path, rng=random.Random(1)
     )
     services.run_scheduler = False
     return services

@@ -31,7 +31,7 @@ async def burst_outcome(
     clock = VirtualClock(START)
     telegram = FakeTelegram(clock, limits=RateLimits.strict())
     services = await create_services(
-        settings, clock, catalog=catalog, database_path=":memory:", rng=random.Random(7)
+        settings, clock, catalog=catalog, database=":memory:", rng=random.Random(7)
     )
     services.run_scheduler = False
     if limits is not None:
@@ -83,7 +83,7 @@ async def test_the_benchmarks_burst_against_a_server_in_its_own_process(
     # The benchmark's path: python -m bot.offline.server as a child process, chats registered
     # and the request log read back through its /offline/ routes. A few commands, real time.
     services = await create_services(
-        settings, SystemClock(), catalog=catalog, database_path=":memory:", rng=random.Random(7)
+        settings, SystemClock(), catalog=catalog, database=":memory:", rng=random.Random(7)
     )
     services.run_scheduler = False
     burst = Burst(users=3, commands=2, every_s=0.05, latency_s=(0.0, 0.01))

@@ -302,7 +302,7 @@ class Harness:
     async def __aenter__(self) -> Harness:
         settings_ = Settings(_env_file=None, bot_token=None, bot_admin_ids=frozenset({424242}))
         self.services = await create_services(
-            settings_, self.clock, catalog=self.catalog, database_path=":memory:",
+            settings_, self.clock, catalog=self.catalog, database=":memory:",
             rng=random.Random(7),
         )  # fmt: skip
         self.world = offline_world(self.telegram, self.services)

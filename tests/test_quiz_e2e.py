@@ -343,7 +343,7 @@ async def shipped_world(
     settings: Settings, clock: FakeClock, telegram: FakeTelegram
 ) -> AsyncIterator[tuple[World, Services]]:
     services = await create_services(
-        settings, clock, catalog=load_catalog(), database_path=":memory:", rng=random.Random(3)
+        settings, clock, catalog=load_catalog(), database=":memory:", rng=random.Random(3)
     )
     yield offline_world(telegram, services), services
     await services.close()

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
 from bot.quiz.types import AnswerMode, RoundChange, RoundKind, RoundStatus
@@ -18,8 +17,8 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[QuizRepository]:
-    db: aiosqlite.Connection = await open_database(tmp_path / "bot.sqlite3")
+async def repo(tmp_path: Path, postgres_url: str | None) -> AsyncIterator[QuizRepository]:
+    db = await open_database(postgres_url or tmp_path / "bot.sqlite3")
     yield QuizRepository(db, lambda: NOW)
     await db.close()
 

@@ -228,7 +228,7 @@ class ReminderMachine(RuleBasedStateMachine):
         services = self.run(
             create_services(
                 self.settings, self.clock, catalog=CATALOG,
-                database_path=self.folder / "bot.sqlite3", rng=random.Random(1),
+                database=self.folder / "bot.sqlite3", rng=random.Random(1),
             )
         )  # fmt: skip
         services.run_scheduler = False  # the machine runs the jobs on the fake clock

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from content.models import Lang
+from storage.db import DATABASE_SCHEMES
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     database_path: Path = Path("data/nwfz-bot.sqlite3")
+    # sqlite:///path or postgresql://user:password@host:port/db; unset: DATABASE_PATH's file.
+    database_url: str | None = None
     bot_timezone: str = "Asia/Almaty"
     bot_default_language: Lang = "ru"
     webhook_url: str | None = None  # the public HTTPS URL Telegram posts to (webhook mode)
@@ -44,6 +47,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(DATABASE_SCHEMES):
+            raise ValueError(
+                "DATABASE_URL must start with sqlite:/// (a file) or postgresql:// (a server)"
+            )
+        return value
+
+    @property
+    def database(self) -> str:
+        """The database to open, as a URL."""
+        return self.database_url or f"sqlite:///{self.database_path}"
 
     @field_validator("webhook_secret")
     @classmethod

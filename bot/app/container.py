@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.admin.report import AdminReport
@@ -23,6 +22,7 @@ from bot.telegram.metrics import Metrics
 from bot.telegram.ratelimit import RateLimiter
 from content.loader import Catalog, load_catalog
 from storage.chats import ChatRepository
+from storage.database import Database
 from storage.db import open_database
 from storage.quiz import QuizRepository
 from storage.reminders import ReminderRepository
@@ -33,7 +33,7 @@ from storage.users import UserRepository
 class Services:
     settings: Settings
     clock: Clock
-    db: aiosqlite.Connection
+    db: Database
     catalog: Catalog
     library: Library
     profiles: Profiles
@@ -58,12 +58,13 @@ async def create_services(
     clock: Clock,
     *,
     catalog: Catalog | None = None,
-    database_path: Path | str | None = None,
+    database: Path | str | None = None,
     rng: random.Random | None = None,
 ) -> Services:
-    """Load content (validated), open and migrate the database, wire the services."""
+    """Load content (validated), open and migrate the database (``database``: a URL or a
+    SQLite path; by default the settings' ``DATABASE_URL``), wire the services."""
     catalog = catalog or load_catalog()
-    db = await open_database(database_path or settings.database_path)
+    db = await open_database(database or settings.database)
     chats = ChatRepository(db, clock.now)
     users = UserRepository(db, clock.now)
     limiter = RateLimiter(clock)

@@ -139,7 +139,7 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     settings = Settings()
     clock = SystemClock()
     telegram = FakeTelegram(clock)
-    services = await create_services(settings, clock, database_path=":memory:")
+    services = await create_services(settings, clock, database=":memory:")
     world = offline_world(telegram, services)
     await emit_startup(world.dispatcher, world.bot)
     demo = Demo(world, out)
