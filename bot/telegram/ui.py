@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -47,10 +48,14 @@ def moment(at: datetime, fallback: str, date_time_format: str) -> Html:
     return Html(f'<tg-time unix="{unix}" format="{date_time_format}">{quote(fallback)}</tg-time>')
 
 
+# Babel parses the date pattern on every call (about 0.1 ms): content screens show the same few
+# hundred dates over and over, so each (date, language) is formatted once.
+@lru_cache(maxsize=4096)
 def long_date(day: date, lang: Lang) -> str:
     return str(format_date(day, format="long", locale=BABEL_LOCALES[lang]))
 
 
+@lru_cache(maxsize=4096)
 def day_month(day: date, lang: Lang) -> str:
     """ "29 August", "29 августа", "29 тамыз"."""
     return str(format_date(day, format="d MMMM", locale=BABEL_LOCALES[lang]))
