@@ -48,6 +48,17 @@ POLL_OPTIONS_MAX = 12
 POLL_EXPLANATION_MAX = 200
 
 
+POLL_DESCRIPTION_MAX = 1024
+
+
+# InputPollMedia: what a poll's own media may be (stickers and links are for options only).
+POLL_MEDIA_TYPES = frozenset(
+    {"animation", "audio", "document", "live_photo", "location", "photo", "venue", "video"}
+)
+# What a real picture starts with (PNG, JPEG): Telegram refuses bytes it cannot decode.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
 INLINE_ROW_MAX = 8
 
 
@@ -74,6 +85,11 @@ FIELD_SINCE: dict[str, tuple[int, int]] = {
     "tg-time": (9, 5),
     "ephemeral_message_parameters": (10, 3),
     "disabled": (10, 3),
+    "allows_revoting": (9, 6),
+    "shuffle_options": (9, 6),
+    "hide_results_until_closes": (9, 6),
+    "description": (9, 6),
+    "media": (10, 0),
 }
 
 
@@ -173,6 +189,50 @@ class FakePoll:
     closes_at: datetime | None
     closed: bool = False
     answers: dict[int, list[int]] = field(default_factory=dict)
+    allows_revoting: bool = False
+    shuffle_options: bool = False  # each voter sees the options in an order of their own
+    hide_results_until_closes: bool = False
+    description: str | None = None
+    photo: bytes | None = None  # the poll's media, when it is a photo
+
+
+def poll_payload(poll: FakePoll, closed: bool) -> dict[str, Any]:
+    """The poll as everyone sees it: with ``hide_results_until_closes``, no counts (not even
+    how many voted) until it closes (``closed``: by stopPoll or its open period)."""
+    counts = [0] * len(poll.options)
+    shown = poll.answers if closed or not poll.hide_results_until_closes else {}
+    for option_ids in shown.values():
+        for option in option_ids:
+            counts[option] += 1
+    payload: dict[str, Any] = {
+        "id": poll.id,
+        "question": poll.question,
+        "options": [
+            {"persistent_id": str(i), "text": text, "voter_count": counts[i]}
+            for i, text in enumerate(poll.options)
+        ],
+        "total_voter_count": len(shown),
+        "is_closed": closed,
+        "is_anonymous": poll.is_anonymous,
+        "type": poll.type,
+        "allows_multiple_answers": False,
+        "allows_revoting": poll.allows_revoting,
+        "members_only": False,
+    }
+    if poll.description is not None:
+        payload["description"] = poll.description
+    if poll.photo is not None:
+        payload["media"] = {
+            "photo": [
+                {"file_id": f"pollphoto-{poll.id}", "file_unique_id": f"upoll-{poll.id}",
+                 "width": 1600, "height": 900, "file_size": len(poll.photo)}
+            ]
+        }  # fmt: skip
+    if poll.correct_option_ids is not None:
+        payload["correct_option_ids"] = poll.correct_option_ids
+    if poll.explanation is not None:
+        payload["explanation"] = poll.explanation
+    return payload
 
 
 @dataclass

@@ -30,6 +30,7 @@ from bot.offline.records import (
     TelegramError,
     bad_request,
     decode_field,
+    poll_payload,
 )
 from bot.offline.telegram_html import HtmlParseError, parse_html
 
@@ -335,7 +336,8 @@ class TelegramState:
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             payload["reply_markup"] = message.reply_markup
         if message.poll_id is not None:
-            payload["poll"] = self.poll_payload(self.polls[message.poll_id])
+            poll = self.polls[message.poll_id]
+            payload["poll"] = poll_payload(poll, poll.closed or self.poll_expired(poll))
         if message.document is not None:
             payload["document"] = {
                 "file_id": f"doc-{message.chat_id}-{message.message_id}",
@@ -355,32 +357,6 @@ class TelegramState:
             ]
         if message.caption is not None:
             payload["caption"] = message.caption
-        return payload
-
-    def poll_payload(self, poll: FakePoll) -> dict[str, Any]:
-        counts = [0] * len(poll.options)
-        for option_ids in poll.answers.values():
-            for option in option_ids:
-                counts[option] += 1
-        payload: dict[str, Any] = {
-            "id": poll.id,
-            "question": poll.question,
-            "options": [
-                {"persistent_id": str(i), "text": text, "voter_count": counts[i]}
-                for i, text in enumerate(poll.options)
-            ],
-            "total_voter_count": len(poll.answers),
-            "is_closed": poll.closed or self.poll_expired(poll),
-            "is_anonymous": poll.is_anonymous,
-            "type": poll.type,
-            "allows_multiple_answers": False,
-            "allows_revoting": False,
-            "members_only": False,
-        }
-        if poll.correct_option_ids is not None:
-            payload["correct_option_ids"] = poll.correct_option_ids
-        if poll.explanation is not None:
-            payload["explanation"] = poll.explanation
         return payload
 
     def poll_expired(self, poll: FakePoll) -> bool:

@@ -10,31 +10,25 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import timedelta
 from typing import Any
 
 from aiogram.types import ChatMemberAdministrator, ChatMemberMember, ChatMemberOwner, User
 
+from bot.offline.polls import PollsAndPhotos
 from bot.offline.records import (
     CALLBACK_ANSWER_MAX,
     CAPTION_MAX,
     DESCRIPTION_MAX,
     INLINE_RESULTS_MAX,
     MESSAGE_MAX,
-    POLL_EXPLANATION_MAX,
-    POLL_OPTION_MAX,
-    POLL_OPTIONS_MAX,
-    POLL_QUESTION_MAX,
     SHORT_DESCRIPTION_MAX,
-    FakePoll,
     TelegramError,
     administrator_rights,
     bad_request,
 )
-from bot.offline.state import TelegramState
 
 
-class FakeTelegram(TelegramState):
+class FakeTelegram(PollsAndPhotos):
     """The Bot API methods the bot may call; any other method is refused as unknown."""
 
     def on_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -200,74 +194,6 @@ class FakeTelegram(TelegramState):
         self.open_callbacks[query_id] = True
         return True
 
-    def on_sendPoll(self, params: dict[str, Any]) -> dict[str, Any]:
-        question = self._parsed(
-            params.get("question"),
-            params.get("question_parse_mode"),
-            POLL_QUESTION_MAX,
-            "poll question",
-        )
-        self._limit(bool(question), "poll question must be non-empty")
-        options_raw = params.get("options") or []
-        self._limit(1 <= len(options_raw) <= POLL_OPTIONS_MAX, "poll must have 1-12 options")
-        options = []
-        for option in options_raw:
-            raw = option["text"] if isinstance(option, dict) else str(option)
-            mode = option.get("text_parse_mode") if isinstance(option, dict) else None
-            parsed = self._parsed(raw, mode, POLL_OPTION_MAX, "poll option")
-            self._limit(bool(parsed), "poll options must be non-empty")
-            options.append(parsed)
-        poll_type = params.get("type") or "regular"
-        correct = params.get("correct_option_ids")
-        explanation = None
-        if poll_type == "quiz":
-            self._limit(bool(correct), "correct_option_ids is required for quiz polls")
-            assert correct is not None
-            self._limit(all(0 <= c < len(options) for c in correct), "wrong correct option id")
-            if params.get("explanation") is not None:
-                explanation = self._parsed(
-                    params["explanation"], params.get("explanation_parse_mode"),
-                    POLL_EXPLANATION_MAX, "poll explanation",
-                )  # fmt: skip
-                self._limit(explanation.count("\n") <= 2, "poll explanation has too many lines")
-        open_period = params.get("open_period")
-        self._limit(
-            not (open_period is not None and params.get("close_date") is not None),
-            "can't use open_period and close_date together",
-        )
-        closes_at = None
-        if open_period is not None:
-            self._limit(5 <= int(open_period) <= 2_628_000, "poll open_period is out of range")
-            closes_at = self.clock.now() + timedelta(seconds=int(open_period))
-        chat_id = int(params["chat_id"])
-        poll = FakePoll(
-            id=str(next(self._poll_ids)),
-            chat_id=chat_id,
-            message_id=0,
-            question=question,
-            options=options,
-            type=poll_type,
-            is_anonymous=params.get("is_anonymous", True) is not False,
-            correct_option_ids=correct,
-            explanation=explanation,
-            closes_at=closes_at,
-        )
-        self.polls[poll.id] = poll
-        markup = self._markup(params.get("reply_markup"))
-        message = self._store(chat_id, poll_id=poll.id, reply_markup=markup)
-        poll.message_id = message.message_id
-        return self.message_payload(message)
-
-    def on_stopPoll(self, params: dict[str, Any]) -> dict[str, Any]:
-        message = self._existing(params, "poll")
-        if message.poll_id is None:
-            raise bad_request("message with poll to stop not found")
-        poll = self.polls[message.poll_id]
-        if poll.closed:
-            raise bad_request("poll has already been closed")
-        poll.closed = True
-        return self.poll_payload(poll)
-
     def on_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params.get("_files") or {}
         document = params.get("document")
@@ -285,18 +211,7 @@ class FakeTelegram(TelegramState):
         return self.message_payload(message)
 
     def on_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        files = params.get("_files") or {}
-        photo = str(params.get("photo"))
-        if photo.startswith("attach://"):
-            key = photo.removeprefix("attach://")
-            self._limit(key in files, "there is no photo in the request")
-            data = files[key][1]
-        else:  # a file_id of a photo sent before: "photo-<chat id>-<message id>"
-            chat, _, number = photo.removeprefix("photo-").rpartition("-")
-            sent = self._sent_photo(chat, number) if photo.startswith("photo-") else None
-            if sent is None:
-                raise bad_request("wrong file identifier/HTTP URL specified")
-            data = sent
+        data = self._photo_bytes(str(params.get("photo")), params.get("_files") or {})
         self._limit(len(data) <= 10 * 1024 * 1024, "PHOTO_INVALID_DIMENSIONS")
         caption = params.get("caption")
         if caption is not None:
@@ -308,14 +223,6 @@ class FakeTelegram(TelegramState):
             int(params["chat_id"]), photo=data, caption=caption, reply_markup=markup
         )
         return self.message_payload(message)
-
-    def _sent_photo(self, chat: str, number: str) -> bytes | None:
-        """The photo of a stored message, looked up by the ids its file_id carries."""
-        try:
-            message = self.messages.get((int(chat), int(number)))
-        except ValueError:
-            return None
-        return message.photo if message is not None else None
 
     def on_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = int(params["chat_id"]), int(params["user_id"])

@@ -142,8 +142,8 @@ class Actor:
         poll = self.world.telegram.polls[message.poll_id]
         if poll.closed or self.world.telegram.poll_expired(poll):
             raise AssertionError("Telegram does not accept votes in a closed poll")
-        if self.id in poll.answers:
-            raise AssertionError("a quiz poll accepts one vote per user")
+        if self.id in poll.answers and not poll.allows_revoting:
+            raise AssertionError("this poll does not let a voter change their vote")
         poll.answers[self.id] = list(options)
         return await self.world.feed(
             {
