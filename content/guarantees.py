@@ -148,7 +148,7 @@ def cited_items(catalog: Catalog) -> Iterator[Checked]:
         yield Checked(
             "calendar.toml",
             f"event[{event.id}]",
-            (("text", event.text),),
+            (("text", event.text), *((("label", event.label),) if event.label else ())),
             tuple(event.cite),
             stated=(f"{event.year:04d}-{event.month:02d}-{event.day:02d}",),
             as_of=event.as_of,

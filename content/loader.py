@@ -28,12 +28,14 @@ from content.models import (
     Fact,
     GlossaryTerm,
     Lang,
+    PictureQuestion,
     Question,
     Source,
     Text,
     TextList,
     Topic,
 )
+from content.polls import locator_label, picture_question, poll_description
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -47,6 +49,10 @@ QUESTION_PREFIX_ROOM = 10
 POLL_OPTION_MAX = 100
 POLL_EXPLANATION_MAX = 200
 POLL_EXPLANATION_MAX_LINE_FEEDS = 2
+POLL_DESCRIPTION_MAX = 1024
+# A picture question's wrong options lie at least this far from the marked event on the
+# timeline (18 pixels a year), so its place alone tells them apart.
+PICTURE_YEARS_APART = 4
 CALLBACK_ANSWER_MAX = 200
 
 # Figures the sources disagree on (FACTS.md C-01, C-02, C-03): a question whose right answer is
@@ -98,6 +104,10 @@ class UiCatalog:
     def has(self, lang: Lang, key: str) -> bool:
         return key in self.strings.get(lang, {})
 
+    def phrase(self, lang: Lang, key: str) -> str:
+        """A string that has no plural forms."""
+        return str(self.lookup(lang, key))
+
     def keys(self) -> set[str]:
         return set(self.strings["en"])
 
@@ -136,23 +146,22 @@ class Catalog:
         answer was true, for a time-sensitive question) on its own line."""
         return poll_explanation(question, self.sources, self.ui, lang)
 
+    def poll_description(self, question: Question, lang: Lang) -> str:
+        """The poll's description as sent (plain text): the topic and level, then the sources
+        (see content/polls.py)."""
+        topic = self.topics.get(question.topic)
+        context = self.ui.phrase(lang, "quiz.description_context").format(
+            topic=f"{topic.emoji} {topic.title.get(lang)}" if topic else question.topic,
+            level=self.ui.phrase(lang, f"quiz.level.{question.difficulty}"),
+        )
+        return poll_description(question, self.sources, self.ui.phrase, lang, context)
+
     def term(self, term_id: str) -> GlossaryTerm | None:
         return next((term for term in self.glossary if term.id == term_id), None)
 
 
-# A line reference in each language's own order: Kazakh puts the number first, with a hyphen
-# ("164-жол"); "жол 164" reads as a different phrase.
-LINE_LABEL = {"ru": "стр. {lines}", "en": "l. {lines}", "kk": "{lines}-жол"}
-
-
 def cite_label(source: Source, citation: Citation, lang: Lang) -> str:
-    label = source.short.get(lang)
-    locator = citation.locator
-    if locator is None:
-        return label
-    if locator.startswith("L"):
-        return f"{label}, {LINE_LABEL[lang].format(lines=locator[1:])}"
-    return f"{label}, ¶{locator}"
+    return f"{source.short.get(lang)}{locator_label(citation, lang)}"
 
 
 def poll_explanation(
@@ -237,6 +246,12 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
         for question in collector.items(Question, path, "question")
     ]
     ui = _load_ui(collector, ui_root or root / "ui")
+    pictures_path = root / "pictures.toml"
+    pictures = (
+        list(collector.items(PictureQuestion, pictures_path, "picture"))
+        if pictures_path.exists()
+        else []
+    )
 
     topic_ids = {topic.id for _, topic in topics_with_paths}
     checks = _Checks(collector, sources, topic_ids, ui)
@@ -252,14 +267,21 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
     checks.unique("event", ((calendar_path, event.id) for event in calendar))
     for event in calendar:
         checks.event(calendar_path, event)
+    events = {event.id: event for event in calendar}
+    picture_questions = [
+        (pictures_path, picture_question(picture, events, ui.phrase))
+        for picture in pictures
+        if checks.picture(pictures_path, picture, events)
+    ]
+    checks.duplicate_questions(questions_with_paths)  # a picture question's text is shared
+    questions_with_paths += picture_questions
     checks.unique("question", ((path, q.id) for path, q in questions_with_paths))
     for path, question in questions_with_paths:
         checks.question(path, question)
-    checks.duplicate_questions(questions_with_paths)
 
     if collector.problems:
         raise ContentError(collector.problems)
-    return Catalog(
+    catalog = Catalog(
         sources=sources,
         topics={topic.id: topic for _, topic in topics_with_paths},
         glossary=sorted(glossary, key=lambda term: (term.abbr or term.name).en.casefold()),
@@ -272,6 +294,18 @@ def load_catalog(root: Path = DATA_DIR, ui_root: Path | None = None) -> Catalog:
             **{f"question[{q.id}]": collector.name(path) for path, q in questions_with_paths},
         },
     )
+    for path, question in questions_with_paths:
+        for lang in LANGS:
+            description = catalog.poll_description(question, lang)
+            if len(description) > POLL_DESCRIPTION_MAX:
+                collector.add(
+                    path,
+                    f"question[{question.id}].description.{lang}",
+                    f"{len(description)} chars > {POLL_DESCRIPTION_MAX}",
+                )
+    if collector.problems:
+        raise ContentError(collector.problems)
+    return catalog
 
 
 class _Checks:
@@ -377,6 +411,36 @@ class _Checks:
                         f"{key}.text.{lang}",
                         "the right answer is a disputed figure: the question must name its source",
                     )
+
+    def picture(
+        self, path: Path, picture: PictureQuestion, events: dict[str, CalendarEvent]
+    ) -> bool:
+        """Whether a picture question can be built: its events exist with labels in every
+        language, and its wrong options are not labelled on the picture (no key dates) and lie
+        ``PICTURE_YEARS_APART`` years or more from the marked event."""
+        key = f"picture[{picture.id}]"
+        problems = len(self.collector.problems)
+        for event_id in [picture.event, *picture.wrong]:
+            event = events.get(event_id)
+            if event is None:
+                self.collector.add(path, key, f"unknown event {event_id!r}")
+            elif event.label is None or not all(event.label.has(lang) for lang in LANGS):
+                self.collector.add(path, key, f"event {event_id!r} needs a label in ru, en, kk")
+            else:
+                self.length(path, f"event[{event_id}].label", event.label, POLL_OPTION_MAX)
+        marked = events.get(picture.event)
+        for event_id in picture.wrong:
+            wrong = events.get(event_id)
+            if marked is None or wrong is None:
+                continue
+            if wrong.key:
+                self.collector.add(
+                    path, key, f"{event_id!r} is a key date: labelled on the picture"
+                )
+            if abs(wrong.year - marked.year) < PICTURE_YEARS_APART:
+                near = f"{event_id!r} is less than {PICTURE_YEARS_APART} years from {marked.id!r}"
+                self.collector.add(path, key, near)
+        return len(self.collector.problems) == problems
 
     def duplicate_questions(self, pairs: list[tuple[Path, Question]]) -> None:
         for lang in REQUIRED_LANGS:

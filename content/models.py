@@ -205,6 +205,9 @@ class CalendarEvent(Cited, Dated):
     key: bool = False  # a key date: in the default reminder selection and on the timeline picture
     topic: str
     text: Text
+    # A short name (a poll option of a picture question, so at most 100 characters): only
+    # events that picture questions name need one.
+    label: Text | None = None
 
 
 class Question(Cited, Dated):
@@ -215,6 +218,8 @@ class Question(Cited, Dated):
     options: TextList
     correct: list[int] = Field(min_length=1)
     explanation: Text
+    # A picture question: the calendar event marked on the timeline it is asked with.
+    picture: str | None = None
 
     @model_validator(mode="after")
     def _correct_in_range(self) -> Question:
@@ -228,3 +233,15 @@ class Question(Cited, Dated):
         if len(self.correct) == count:
             raise ValueError("at least one option must be wrong")
         return self
+
+
+class PictureQuestion(Strict):
+    """A picture question, "which event is marked on this timeline?": the timeline of the key
+    dates with ``event`` marked by a "?", and ``wrong`` events (not key dates, so not labelled
+    on the picture) as the other options. The loader turns it into a ``Question`` citing the
+    event's sources."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    difficulty: int = Field(ge=1, le=3)
+    event: str
+    wrong: list[str] = Field(min_length=2, max_length=3)

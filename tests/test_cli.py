@@ -41,6 +41,17 @@ def test_demo_runs_a_scripted_conversation() -> None:
     assert "violations" not in out
 
 
+def test_the_demo_shows_a_picture_question() -> None:
+    result = run(["demo"], stdin=":pictures\n#1\n:quit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "📊 [1/3] Which event is marked with “?” on this timeline?" in out
+    assert "🖼 the timeline picture (" in out and "📚 " in out
+    assert "The timeline runs from 1945 to 2027" in out
+    assert "📊 [2/3]" in out, "voting moved the round on"
+    assert "violations" not in out
+
+
 def test_run_without_token_names_the_demo(tmp_path: Path) -> None:
     result = run(["run"], env={"BOT_TOKEN": ""})
     assert result.returncode == 2

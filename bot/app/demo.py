@@ -20,6 +20,8 @@ from bot.offline.records import StoredMessage
 from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import Actor, World
+from bot.quiz.service import QuizService
+from bot.telegram.i18n import resolve_language
 from bot.telegram.parsing import parse_number
 
 DEMO_HELP = """Demo commands:
@@ -29,6 +31,7 @@ DEMO_HELP = """Demo commands:
   :private          back to your private chat with the bot
   :as bob           speak as Bob (:as me to switch back)
   :lang ru|en|kk    your Telegram app language (before you pick one with /language)
+  :pictures         a practice round of picture questions ("which event is marked?")
   :help             this help
   :quit             leave the demo"""
 
@@ -56,6 +59,10 @@ class Demo:
             poll = self.world.telegram.polls[message.poll_id]
             state = "closed" if poll.closed or self.world.telegram.poll_expired(poll) else "open"
             lines.append(f"📊 {poll.question}  [{poll.type}, {state}]")
+            if poll.photo is not None:  # a terminal cannot show it; the tests look at it
+                lines.append(f"   🖼 the timeline picture ({len(poll.photo)} bytes)")
+            if poll.description:
+                lines += [f"   {line}" for line in poll.description.splitlines()]
             lines += [f"   #{i + 1} {option}" for i, option in enumerate(poll.options)]
         if message.document is not None:
             name, data = message.document
@@ -107,6 +114,16 @@ class Demo:
                 return
         self.print("(no buttons to press)")
 
+    async def picture_round(self) -> None:
+        """Practice with the picture questions only (a /quiz round mixes them with the rest)."""
+        quiz: QuizService = self.world.dispatcher["quiz"]
+        pictures = [q.id for q in quiz.catalog.questions.values() if q.picture is not None]
+        lang = resolve_language(self.me.user.get("language_code"), "en")
+        self.chat, self.speaker = self.me.private, self.me
+        await quiz.start_private(
+            self.world.bot, self.me.id, self.me.id, lang, question_ids=pictures[:3]
+        )
+
     async def handle(self, line: str) -> bool:
         line = line.strip()
         if not line:
@@ -127,6 +144,8 @@ class Demo:
                 self.chat = self.speaker.private
         elif line.startswith(":lang "):
             self.speaker.user["language_code"] = line.split()[1]
+        elif line == ":pictures":
+            await self.picture_round()
         elif line.startswith("#") and (number := parse_number(line[1:], 1, 999)) is not None:
             await self.press(number)
         else:

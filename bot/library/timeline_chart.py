@@ -20,13 +20,17 @@ at both ends). Too many events for one size of type are set again in smaller typ
 
 The only font is DejaVu Sans, which ships with matplotlib and covers Cyrillic including the
 Kazakh letters.
+
+A picture question ("which event is marked?") draws one event as the ``mystery``: a "?" in
+place of its date and text, and a marker of its own colour, so only its place on the axis tells
+which it is.
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
@@ -55,6 +59,8 @@ PLACEHOLDER = " …"
 
 FONT = "DejaVu Sans"
 ACCENT = "#0a6c94"
+MYSTERY_COLOR = "#d9480f"  # orange: apart from the blue of every other marker
+MYSTERY_MARK = "?"
 INK = "#1f2328"
 MUTED = "#59636e"
 LINE = "#9aa4ae"
@@ -94,6 +100,7 @@ class _Label:
     body_height: float
     date_height: float
     scale: float
+    mystery: bool = False
 
     @property
     def height(self) -> float:
@@ -107,8 +114,11 @@ class _Placement:
     center: float
 
 
-def render_timeline(events: Sequence[CalendarEvent], lang: Lang, title: str) -> bytes:
-    """Render every event in ``events`` on a 1945-2027 axis; return a 1600x900 PNG."""
+def render_timeline(
+    events: Sequence[CalendarEvent], lang: Lang, title: str, mystery: str | None = None
+) -> bytes:
+    """Render every event in ``events`` on a 1945-2027 axis; return a 1600x900 PNG. The event
+    whose id is ``mystery`` shows a "?" instead of its date and text."""
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
     FigureCanvasAgg(figure)  # Agg, whatever the default backend
     axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -133,7 +143,7 @@ def render_timeline(events: Sequence[CalendarEvent], lang: Lang, title: str) -> 
 
     ordered = sorted(events, key=lambda e: (e.year, e.month, e.day, e.id))
     for scale in SCALES:
-        labels = [_measure(axes, event, lang, scale) for event in ordered]
+        labels = [_measure(axes, event, lang, scale, event.id == mystery) for event in ordered]
         placements = _place(labels, squeeze=scale == SCALES[-1])
         if placements is not None:
             break
@@ -250,14 +260,15 @@ def _isotonic(values: Sequence[float]) -> list[float]:
 # --- drawing -----------------------------------------------------------------------------------
 
 
-def _measure(axes: Axes, event: CalendarEvent, lang: Lang, scale: float) -> _Label:
-    date = f"{event.day:02d}.{event.month:02d}.{event.year}"
-    body = _wrap(event.text.get(lang))
+def _measure(axes: Axes, event: CalendarEvent, lang: Lang, scale: float, mystery: bool) -> _Label:
+    date = MYSTERY_MARK if mystery else f"{event.day:02d}.{event.month:02d}.{event.year}"
+    body = "" if mystery else _wrap(event.text.get(lang))
     date_width, date_height = _extent(_date_text(axes, 0, 0, date, "bottom", scale))
     body_width, body_height = _extent(_body_text(axes, 0, 0, body, "bottom", scale))
     return _Label(
         x=_event_x(event),
         key=event.key,
+        mystery=mystery,
         date=date,
         body=body,
         width=max(date_width, body_width),
@@ -363,8 +374,14 @@ def _draw_labels(
             body_y = edge - label.date_height - DATE_BODY_GAP
             _body_text(axes, center, body_y, label.body, "top", label.scale)
     axes.add_collection(LineCollection(leaders, colors=LINE, linewidths=1.0, zorder=1))
-    for key, size in ((True, 10), (False, 8)):
-        xs = [label.x for label in labels if label.key == key]
+    # (which labels, marker size, fill, edge): key dates filled, others hollow, the mystery apart
+    kinds: list[tuple[Callable[[_Label], bool], float, str, str]] = [
+        (lambda label: label.key and not label.mystery, 10, ACCENT, ACCENT),
+        (lambda label: not label.key and not label.mystery, 8, BACKGROUND, ACCENT),
+        (lambda label: label.mystery, 16, MYSTERY_COLOR, MYSTERY_COLOR),
+    ]
+    for chosen, size, fill, rim in kinds:
+        xs = [label.x for label in labels if chosen(label)]
         if xs:
             axes.plot(
                 xs,
@@ -372,8 +389,8 @@ def _draw_labels(
                 marker="o",
                 markersize=size,
                 linestyle="none",
-                markerfacecolor=ACCENT if key else BACKGROUND,
-                markeredgecolor=ACCENT,
+                markerfacecolor=fill,
+                markeredgecolor=rim,
                 markeredgewidth=1.8,
                 zorder=5,
             )

@@ -3,6 +3,15 @@
 - ``pick_questions``: a round from the bank, spaced repetition first, never a question twice.
 - ``shuffle_for_send``: options shuffled per send with the right answers mapped, the right
   answer's position balanced across a round.
+- Telegram's ``shuffle_options`` (Bot API 9.6, sent in group games) complements this, it does
+  not replace it. Telegram shows each player the options in an order of their own, so in a group
+  nobody can pass "it's the second one" to a neighbour; but the poll keeps one stored order, and
+  that is the bot's: ``correct_option_ids`` and the ``option_ids`` of every answer count in it,
+  so the bot still chooses it and knows the right option of every poll. The balance across a
+  round is what a player sees where Telegram does not shuffle (private practice, an app or a
+  server without the feature, the closed poll), so "it's always B" never works there either;
+  and every player of a group game gets the same question with the same options, which is what
+  makes one leaderboard fair.
 - Spaced repetition is a Leitner system with five boxes (not FSRS: five boxes are easy to
   explain to a student and need no fitted parameters). A wrong answer sends the question to
   box 1, due at once: it comes back in the next round, never in the same one. A right answer

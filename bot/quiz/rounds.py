@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import EphemeralMessageParameters, InlineKeyboardMarkup, InputPollOption
+from aiogram.types import EphemeralMessageParameters, InlineKeyboardMarkup
 
 from bot.clock import Clock
 from bot.quiz import views
 from bot.quiz.engine import PollSpec, after_answer, answer_positions, is_right, shuffle_for_send
+from bot.quiz.polls import QuizPolls
 from bot.quiz.tallies import ALL_TIME, month_of, standings
 from bot.quiz.types import (
     AnswerMode,
@@ -31,7 +32,7 @@ from bot.quiz.types import (
 )
 from bot.telegram.compat import EphemeralUnsupported
 from bot.telegram.errors import ButtonExpired, UserFacingError
-from bot.telegram.i18n import Html, Translator, quote, resolve_language
+from bot.telegram.i18n import Html, Translator, resolve_language
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.ui import Screen, shorten
 from content.loader import Catalog
@@ -75,6 +76,7 @@ class QuizRounds:
         self.limiter = limiter
         self.zone = ZoneInfo(timezone)
         self.rng = rng or random.Random()
+        self.polls = QuizPolls(catalog)
 
     def _t(self, lang: str) -> Translator:
         return Translator(self.catalog.ui, resolve_language(lang, "ru"))
@@ -162,16 +164,10 @@ class QuizRounds:
             )
             poll_id = button_poll_id(round_.id, position)
         else:
-            message = await bot.send_poll(
-                round_.chat_id,
-                question=quote(prefix + spec.question),
-                options=[InputPollOption(text=quote(option)) for option in spec.options],
-                type="quiz",
-                is_anonymous=False,
-                correct_option_ids=list(spec.correct),
-                explanation=quote(spec.explanation),
-                open_period=round_.open_period if round_.kind == RoundKind.GROUP else None,
-            )
+            message = await self.polls.send(
+                bot, round_.chat_id, question, spec, resolve_language(round_.lang, "ru"), prefix,
+                round_.open_period if round_.kind == RoundKind.GROUP else None,
+            )  # fmt: skip
             assert message.poll is not None
             poll_id = message.poll.id
         # The clock is read after sending: the rate limiter may have made the send wait, and
