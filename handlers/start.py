@@ -52,7 +52,9 @@ def setup() -> Router:
             await send(message, views.topic_screen(catalog, t, topic, -1))
             return
         if link is not None and link.kind == "quiz":
-            await open_quiz(message, bot, link.topic or "", t, quiz, catalog)
+            await open_quiz(
+                message, bot, link.topic or "", t, quiz, catalog, link.difficulty, link.size
+            )
             return
         if link is not None and link.kind == "subscribe":
             await require_chat_admin(bot, message)

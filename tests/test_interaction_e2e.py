@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 from bot.app.container import Services
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock
-from bot.offline.records import StoredMessage
+from bot.library.deeplinks import PAYLOAD_MAX, PAYLOAD_PATTERN, Payload, parse_payload
+from bot.offline.records import Request, StoredMessage
 from bot.offline.world import Actor, World
+from bot.quiz.lobby import SIZES
 from bot.reminders.planner import next_at_hour
+from content.loader import Catalog
 from content.models import Lang
 
 LANGUAGE_BUTTON: dict[Lang, str] = {"ru": "Русский", "en": "English", "kk": "Қазақша"}
@@ -227,3 +230,91 @@ def test_next_at_hour_is_the_next_time_the_local_clock_shows_that_hour(
     assert (local.hour, local.minute, local.second) == (hour, 0, 0) or local.hour == hour + 1
     day_before = datetime.combine(local.date() - timedelta(days=1), local.time(), ZoneInfo(zone))
     assert day_before <= now or day_before.hour != hour, "not a later day than needed"
+
+
+# ---- "play this in your group" and "challenge a friend" ----------------------------------------
+
+SHARED = "quiz-semipalatinsk-L2"
+TOPIC_TITLE: dict[Lang, str] = {
+    "ru": "Семипалатинский полигон",
+    "en": "The Semipalatinsk test site",
+    "kk": "Семей ядролық сынақ полигоны",
+}
+MEDIUM: dict[Lang, str] = {"ru": "Средний", "en": "Medium", "kk": "Орташа"}
+
+
+def card_links(requests: list[Request]) -> tuple[dict[str, Any], list[str]]:
+    [answer] = [r for r in requests if r.method == "answerInlineQuery"]
+    [card] = answer.params["results"]
+    rows = card["reply_markup"]["inline_keyboard"]
+    return card, [button["url"] for row in rows for button in row]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+async def test_a_finished_quiz_is_shared_and_its_card_starts_the_same_quiz(
+    world: World, services: Services, lang: Lang
+) -> None:
+    world.pause_between_updates = timedelta(seconds=1)
+    alice, bob, carol = (world.user(name, lang) for name in ("Alice", "Bob", "Carol"))
+    await alice.send(f"/start {SHARED}")  # a level and a topic: no menus
+    poll = world.last_poll(alice.private)
+    await alice.answer_poll(poll, world.right_option(poll))
+    shares = [
+        button["switch_inline_query_chosen_chat"]
+        for button in world.last(alice.private).buttons()
+        if "switch_inline_query_chosen_chat" in button
+    ]
+    assert shares == [
+        {"query": SHARED, "allow_group_chats": True},
+        {"query": SHARED, "allow_user_chats": True},
+    ]
+    # Telegram opens the chosen group with "@bot quiz-semipalatinsk-L2": the card.
+    card, links = card_links(await alice.inline(SHARED, chat_type="supergroup"))
+    text = card["input_message_content"]["message_text"]
+    assert TOPIC_TITLE[lang] in text and MEDIUM[lang] in text
+    bot = world.telegram.bot_user["username"]
+    assert links == [
+        f"https://t.me/{bot}?startgroup={SHARED}",
+        f"https://t.me/{bot}?start={SHARED}",
+    ]
+    # Bob taps "play it in a group" under the card: Telegram sends /start with the payload.
+    group = world.group("Class", {alice: "member", bob: "member"})
+    await bob.send(f"/start@{bot} {SHARED}", chat=group)
+    lobby = await services.quiz.repo.open_round(group["id"])
+    assert lobby is not None and (lobby.topic, lobby.difficulty) == ("semipalatinsk", 2)
+    # A challenge sent to a person offers one link; Carol opens it and plays the same quiz.
+    card, links = card_links(await alice.inline(SHARED, chat_type="private"))
+    assert links == [f"https://t.me/{bot}?start={SHARED}"]
+    await carol.send(f"/start {SHARED}")
+    practice = await services.quiz.repo.open_round(carol.id)
+    assert practice is not None and (practice.topic, practice.difficulty) == ("semipalatinsk", 2)
+
+
+async def test_a_quiz_card_for_a_topic_that_is_gone_offers_nothing(world: World) -> None:
+    alice = world.user("Alice", "en")
+    requests = await alice.inline("quiz-no-such-topic-L1", chat_type="group")
+    assert requests[-1].params["results"] == []
+
+
+@given(
+    topic=st.one_of(st.none(), st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)),
+    difficulty=st.integers(0, 3),
+    size=st.one_of(st.none(), st.integers(1, 99)),
+    lang=st.sampled_from([None, "ru", "en", "kk"]),
+)
+def test_a_quiz_payload_with_level_and_size_has_one_spelling(
+    topic: str | None, difficulty: int, size: int | None, lang: Lang | None
+) -> None:
+    try:
+        payload = Payload("quiz", topic, lang, difficulty, size)
+    except ValueError:  # a topic id that reads as another kind ("quiz-...", "subscribe")
+        return
+    encoded = payload.encode()
+    assert PAYLOAD_PATTERN.fullmatch(encoded)
+    assert parse_payload(encoded) == payload
+
+
+def test_every_shipped_quiz_fits_a_deep_link(shipped: Catalog) -> None:
+    for topic in shipped.topics:
+        longest = Payload("quiz", topic, "kk", 3, max(SIZES)).encode()
+        assert len(longest) <= PAYLOAD_MAX

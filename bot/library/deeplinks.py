@@ -5,7 +5,8 @@ Telegram allows 1-64 characters of ``[A-Za-z0-9_-]`` in a payload; this module d
 bot puts there:
 
 * ``<topic>``: a topic card, e.g. ``canwfz``;
-* ``quiz`` or ``quiz-<topic>``: a quiz, on all topics or on one;
+* ``quiz`` or ``quiz-<topic>``: a quiz, on all topics or on one, optionally followed by
+  ``-L<level>`` (1-3) and ``-N<questions>``: the same quiz a shared card offers;
 * ``subscribe``: the anniversary reminders;
 
 each optionally followed by ``_ru``, ``_en`` or ``_kk``: the language the poster was printed in.
@@ -47,6 +48,11 @@ _QR_DARK = "#000"
 _QR_LIGHT = "#fff"
 
 PayloadKind = Literal["topic", "quiz", "subscribe"]
+# After "quiz": the topic, the level, the number of questions. Topic ids have no capitals, so
+# "-L" and "-N" cannot be read as part of one; level 0 (any) and the default size are left out.
+_QUIZ_SETTINGS = re.compile(
+    r"(?:-(?P<topic>[a-z0-9][a-z0-9-]*?))?(?:-L(?P<level>[1-3]))?(?:-N(?P<size>[1-9][0-9]?))?"
+)
 
 
 def _linkable_topic(topic_id: str) -> bool:
@@ -77,8 +83,14 @@ class Payload:
     kind: PayloadKind
     topic: str | None = None
     lang: Lang | None = None
+    difficulty: int = 0  # a quiz's level; 0 = any
+    size: int | None = None  # a quiz's number of questions; None = the usual
 
     def __post_init__(self) -> None:
+        if self.kind != "quiz" and (self.difficulty or self.size is not None):
+            raise ValueError("only a quiz payload has a level and a size")
+        if not 0 <= self.difficulty <= 3 or not 1 <= (self.size or 1) <= 99:
+            raise ValueError(f"no such quiz: level {self.difficulty}, {self.size} questions")
         if self.kind == "topic" and self.topic is None:
             raise ValueError("a topic payload needs a topic")
         if self.kind == "subscribe" and self.topic is not None:
@@ -94,7 +106,7 @@ class Payload:
             assert self.topic is not None  # __post_init__
             base = topic_payload(self.topic)
         elif self.kind == "quiz":
-            base = quiz_payload(self.topic)
+            base = quiz_payload(self.topic, self.difficulty, self.size)
         else:
             base = SUBSCRIBE_PAYLOAD
         return with_language(base, self.lang)
@@ -106,12 +118,17 @@ def topic_payload(topic_id: str) -> str:
     return _check_length(topic_id)
 
 
-def quiz_payload(topic_id: str | None) -> str:
-    """``quiz`` (all topics) or ``quiz-<topic>``."""
-    if topic_id is None:
-        return QUIZ_PAYLOAD
-    _check_topic(topic_id)
-    return _check_length(_QUIZ_PREFIX + topic_id)
+def quiz_payload(topic_id: str | None, difficulty: int = 0, size: int | None = None) -> str:
+    """``quiz`` (all topics) or ``quiz-<topic>``, then ``-L<level>`` and ``-N<questions>``."""
+    payload = QUIZ_PAYLOAD
+    if topic_id is not None:
+        _check_topic(topic_id)
+        payload += "-" + topic_id
+    if difficulty:
+        payload += f"-L{difficulty}"
+    if size is not None:
+        payload += f"-N{size}"
+    return _check_length(payload)
 
 
 def with_language(payload: str, lang: str | None) -> str:
@@ -140,11 +157,14 @@ def parse_payload(payload: str) -> Payload | None:
             return None
     if base == SUBSCRIBE_PAYLOAD:
         return Payload("subscribe", None, lang)
-    if base == QUIZ_PAYLOAD:
-        return Payload("quiz", None, lang)
-    if base.startswith(_QUIZ_PREFIX):
-        topic = base.removeprefix(_QUIZ_PREFIX)
-        return Payload("quiz", topic, lang) if _linkable_topic(topic) else None
+    if base.startswith(QUIZ_PAYLOAD):
+        quiz = _QUIZ_SETTINGS.fullmatch(base, len(QUIZ_PAYLOAD))
+        if quiz is not None:
+            topic, level, size = quiz.group("topic", "level", "size")
+            if topic is None or _linkable_topic(topic):
+                return Payload("quiz", topic, lang, int(level or 0), int(size) if size else None)
+        if base == QUIZ_PAYLOAD or base.startswith(_QUIZ_PREFIX):
+            return None
     return Payload("topic", base, lang) if _linkable_topic(base) else None
 
 

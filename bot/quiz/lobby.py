@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.quiz.types import AnswerMode, LobbyOption, Round, RoundChange
 
 SIZES = (5, 10, 15, 20)
+ROUND_SIZE = 10  # questions in private practice, and in a game until its lobby says otherwise
 OPEN_PERIODS = (10, 20, 30, 45, 60)
 LEVELS = 4  # 0 = any difficulty, then 1..3
 

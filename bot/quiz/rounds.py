@@ -17,6 +17,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import EphemeralMessageParameters, InlineKeyboardMarkup
 
 from bot.clock import Clock
+from bot.library.deeplinks import quiz_payload
 from bot.quiz import views
 from bot.quiz.engine import PollSpec, after_answer, answer_positions, is_right, shuffle_for_send
 from bot.quiz.polls import QuizPolls
@@ -41,7 +42,6 @@ from storage.quiz import QuizRepository
 
 log = logging.getLogger(__name__)
 
-ROUND_SIZE = 10
 DEFAULT_OPEN_PERIOD = 20
 # Answers can arrive a moment after the poll closes on Telegram's side; keep the question
 # open this much longer before moving on.
@@ -324,7 +324,9 @@ class QuizRounds:
                 for answer in answers
                 if not answer.right and answer.question_id in self.catalog.questions
             ]
-            screen = views.private_result(t, round_.id, right, len(answers), missed)
+            # What "play this in a group" and "challenge a friend" share: this quiz's settings.
+            share = quiz_payload(round_.topic or None, round_.difficulty)
+            screen = views.private_result(t, round_.id, right, len(answers), missed, share)
         else:
             ranked = standings(answers, await self.repo.players(round_.id))
             has_missed = any(not answer.right for answer in answers) and round_.counts

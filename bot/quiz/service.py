@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramForbiddenError
 
 from bot.quiz import views
 from bot.quiz.engine import matching, pick_questions
-from bot.quiz.lobby import lobby_change
+from bot.quiz.lobby import ROUND_SIZE, SIZES, lobby_change
 from bot.quiz.rounds import (
     AUTO_START,
     DEFAULT_OPEN_PERIOD,
@@ -24,7 +24,6 @@ from bot.quiz.rounds import (
     LOBBY_TIMEOUT,
     PAUSE_TIMEOUT,
     REVIEW_SIZE,
-    ROUND_SIZE,
     QuizError,
     QuizRounds,
 )
@@ -74,6 +73,7 @@ class QuizService(QuizRounds):
         *,
         topic: str = "",
         difficulty: int = 0,
+        size: int = ROUND_SIZE,
         question_ids: list[str] | None = None,
     ) -> None:
         """A new practice round; an unfinished one in the same chat is simply replaced."""
@@ -85,7 +85,7 @@ class QuizService(QuizRounds):
         if question_ids is None:
             progress = await self.repo.progress(user_id)
             candidates = matching(self.catalog.questions.values(), topic, difficulty)
-            picked = pick_questions(candidates, ROUND_SIZE, progress, self.clock.now(), self.rng)
+            picked = pick_questions(candidates, size, progress, self.clock.now(), self.rng)
             question_ids = [question.id for question in picked]
         if not question_ids:
             raise QuizError("quiz.no_questions")
@@ -122,13 +122,15 @@ class QuizService(QuizRounds):
 
     async def open_lobby(
         self, bot: Bot, chat_id: int, starter_id: int | None, starter_name: str | None,
-        lang: Lang, topic: str = "",
+        lang: Lang, topic: str = "", difficulty: int = 0, size: int = ROUND_SIZE,
     ) -> None:  # fmt: skip
+        """A game's lobby; a shared card's settings come preset (the starter may change them)."""
         if topic not in self.catalog.topics:
             topic = ""  # an old poster's topic: play all topics rather than fail
         round_ = await self.repo.create_round(
             chat_id=chat_id, kind=RoundKind.GROUP, status=RoundStatus.LOBBY,
             starter_id=starter_id, lang=lang, open_period=DEFAULT_OPEN_PERIOD, topic=topic,
+            difficulty=difficulty, size=size if size in SIZES else ROUND_SIZE,
         )  # fmt: skip
         if round_ is None:
             raise QuizError("quiz.already_running")

@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiogram.types import DisabledButton, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    DisabledButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    SwitchInlineQueryChosenChat,
+)
 
+from bot.library.deeplinks import Payload, deep_link
 from bot.library.views import sources_line
+from bot.quiz.lobby import ROUND_SIZE
 from bot.quiz.tallies import UserStats
 from bot.quiz.types import Standing
 from bot.telegram.callbacks import QuizAction, QuizAnswerCb, QuizCb, QuizMenuCb
@@ -52,8 +61,57 @@ class Missed:
     explanation: str
 
 
+def share_buttons(t: Translator, query: str) -> list[InlineKeyboardButton]:
+    """ "Play this in a group" and "challenge a friend": Telegram lets the user pick a group, or
+    a person, and puts ``@bot <query>`` in its input field, which offers ``quiz_card``."""
+    return [
+        InlineKeyboardButton(
+            text=t.plain("quiz.share_group"),
+            switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                query=query, allow_group_chats=True
+            ),
+        ),
+        InlineKeyboardButton(
+            text=t.plain("quiz.challenge"),
+            switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                query=query, allow_user_chats=True
+            ),
+        ),
+    ]
+
+
+def quiz_card(
+    catalog: Catalog, t: Translator, bot_username: str, quiz: Payload, chat_type: str | None
+) -> InlineQueryResultArticle:
+    """The shared quiz as a message: what it is, and deep links that start the same quiz. A
+    button pressed under a message sent through inline mode tells the bot no chat, so the
+    links do it: ``?startgroup=`` (in a group: the same game there, or in another) and
+    ``?start=`` (alone); the recipient's own app language applies, so they carry none."""
+    level, size = level_name(t, quiz.difficulty), quiz.size or ROUND_SIZE
+    topic = topic_name(catalog, t, quiz.topic or "")
+    payload = quiz.encode()
+    alone = InlineKeyboardButton(
+        text=t.plain("quiz.card_alone"), url=deep_link(bot_username, payload)
+    )
+    rows = [[alone]]
+    if chat_type in {"group", "supergroup"}:
+        in_group = deep_link(bot_username, payload, group=True)
+        rows.insert(0, [InlineKeyboardButton(text=t.plain("quiz.card_group"), url=in_group)])
+    else:
+        rows = [[alone.model_copy(update={"text": t.plain("quiz.card_accept")})]]
+    return InlineQueryResultArticle(
+        id="quiz-card",
+        title=t.plain("quiz.card", topic=topic, level=level, size=size).split("\n")[0],
+        description=t.plain("quiz.card_description", level=level, size=size),
+        input_message_content=InputTextMessageContent(
+            message_text=t("quiz.card", topic=topic, level=level, size=size)
+        ),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
 def private_result(
-    t: Translator, round_id: int, right: int, total: int, missed: list[Missed]
+    t: Translator, round_id: int, right: int, total: int, missed: list[Missed], share: str
 ) -> Screen:
     lines: list[str] = [t("quiz.result", right=right, count=total)]
     if not missed and total:
@@ -70,7 +128,7 @@ def private_result(
                 t.plain("quiz.review_mistakes"), QuizCb(action=QuizAction.REVIEW, round=round_id)
             )
         )
-    return Screen(fit(Html("\n\n".join(lines))), columns(buttons))
+    return Screen(fit(Html("\n\n".join(lines))), columns([*buttons, *share_buttons(t, share)]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,6 @@
-"""Inline mode: ``@bot words`` in any chat offers facts, terms and topic cards to share.
+"""Inline mode: ``@bot words`` in any chat offers facts, terms and topic cards to share; a quiz
+link's payload (``@bot quiz-npt-L2``, what "play this in a group" and "challenge a friend" put
+there) offers that quiz's card.
 
 Results depend on the user's language, so they are personal; the content changes only with a
 deploy, so Telegram may cache them for five minutes.
@@ -16,11 +18,12 @@ from aiogram.types import (
     InputTextMessageContent,
 )
 
-from bot.library.deeplinks import deep_link, topic_payload, with_language
+from bot.library.deeplinks import deep_link, parse_payload, topic_payload, with_language
 from bot.library.service import Library
 from bot.library.types import DocumentKind, Hit
 from bot.library.views import section_index, sources_line
 from bot.profiles.types import Chat
+from bot.quiz import views as quiz_views
 from bot.reminders.service import ReminderService
 from bot.telegram.i18n import Translator, quote
 from bot.telegram.ui import long_date, shorten
@@ -92,7 +95,12 @@ def setup() -> Router:
         catalog = library.catalog
         text = query.query.strip()[:QUERY_MAX]
         results: list[InlineQueryResultUnion] = []
-        if text:
+        quiz = parse_payload(text) if text else None
+        if quiz is not None and quiz.kind == "quiz":
+            if quiz.topic is None or quiz.topic in catalog.topics:  # not a renamed topic
+                card = quiz_views.quiz_card(catalog, t, username, quiz, query.chat_type)
+                results = [card]
+        elif text:
             results = [
                 _hit_article(hit, catalog, t, username)
                 for hit in library.search(text, t.lang, RESULTS)
