@@ -3,6 +3,7 @@ styled and disabled buttons, the bot's descriptions, and the fallbacks on an old
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.app.container import Services
+from bot.app.demo import Demo
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock
 from bot.library.deeplinks import PAYLOAD_MAX, PAYLOAD_PATTERN, Payload, parse_payload
@@ -318,3 +320,25 @@ def test_every_shipped_quiz_fits_a_deep_link(shipped: Catalog) -> None:
     for topic in shipped.topics:
         longest = Payload("quiz", topic, "kk", 3, max(SIZES)).encode()
         assert len(longest) <= PAYLOAD_MAX
+
+
+async def test_the_demo_shows_the_private_verdict_and_the_shared_card(world: World) -> None:
+    world.pause_between_updates = timedelta(seconds=1)
+    out = io.StringIO()
+    demo = Demo(world, out)
+    script = [":group", "/quiz", "#7", ":as bob", "#1", ":as me", "#2", "#1"]
+    for line in script:
+        await demo.handle(line)
+    shown = out.getvalue()
+    assert "🔒 (only you see this)" in shown and "(disabled)" in shown
+    assert "🟢" in shown, "the right answer is marked green"
+    await demo.handle(":private")
+    await demo.handle(f"/start {SHARED}")
+    poll = world.last_poll(world.telegram.chats[demo.me.id])
+    await demo.handle(f"#{world.right_option(poll) + 1}")
+    await demo.handle("#2")  # "play this in a group" under the result ("again" is #1)
+    assert "🃏" in out.getvalue() and f"startgroup={SHARED}" in out.getvalue()
+    for line in (":group", "/stop", "#link 1"):  # the first game ends; the card's opens
+        await demo.handle(line)
+    lobby = await world.dispatcher["quiz"].repo.open_round(demo.group["id"])
+    assert lobby is not None and lobby.difficulty == 2

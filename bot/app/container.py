@@ -67,12 +67,11 @@ async def create_services(
     db = await open_database(database or settings.database)
     chats = ChatRepository(db, clock.now)
     users = UserRepository(db, clock.now)
-    limiter = RateLimiter(clock, paid_broadcast=settings.paid_broadcast)
+    limiter = RateLimiter(clock)
     profiles = Profiles(chats, users, settings.bot_default_language)
     quiz_repo = QuizRepository(db, clock.now)
     reminder_repo = ReminderRepository(db, clock.now)
     zone = settings.bot_timezone
-    reminders = ReminderService(reminder_repo, catalog, profiles, clock, zone, limiter.paid)
     metrics = Metrics()
     metrics.watch(
         queue_depth=lambda: limiter.waiting,
@@ -88,16 +87,8 @@ async def create_services(
         profiles=profiles,
         limiter=limiter,
         quiz=QuizService(quiz_repo, catalog, clock, limiter, zone, rng),
-        reminders=reminders,
+        reminders=ReminderService(reminder_repo, catalog, profiles, clock, zone),
         pictures=TimelinePictures(catalog),
-        admin_report=AdminReport(
-            chats,
-            users,
-            reminder_repo,
-            quiz_repo,
-            clock,
-            reminder_service=reminders,
-            paid=limiter.paid,
-        ),
+        admin_report=AdminReport(chats, users, reminder_repo, quiz_repo, clock),
         metrics=metrics,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.app.config import Settings
 from bot.app.container import create_services
@@ -26,7 +26,8 @@ from bot.telegram.parsing import parse_number
 
 DEMO_HELP = """Demo commands:
   any text          send it to the bot (e.g. /start, /topics, полигон)
-  #N                press button N of the last message (or vote for option N of the last poll)
+  #N                press button N of the last message (or vote for option N of the last poll);
+                    a share button shows the card it offers, a t.me link under it is followed
   :group            talk in a group chat where you are the admin (Bob is a member)
   :private          back to your private chat with the bot
   :as bob           speak as Bob (:as me to switch back)
@@ -46,6 +47,7 @@ class Demo:
         self.speaker: Actor = self.me
         self.chat = self.me.private
         self._seen: dict[tuple[int, int], str] = {}
+        self.card: dict[str, Any] = {}  # the last quiz card a share button offered
 
     def print(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -73,16 +75,18 @@ class Demo:
             lines.append(message.caption)
         buttons = message.buttons()
         if buttons:
-            lines.append("  ".join(f"[#{i + 1} {b['text']}]" for i, b in enumerate(buttons)))
+            lines.append("  ".join(f"[#{i + 1} {_label(b)}]" for i, b in enumerate(buttons)))
         return "\n".join(lines)
 
     def show_new(self) -> None:
-        for message in self.world.messages(self.chat):
+        for message in self.world.messages(self.chat, seen_by=self.speaker):
             key = (message.chat_id, message.message_id)
             rendered = self.render(message)
             if self._seen.get(key) == rendered:
                 continue
             marker = "✏️ (edited)" if key in self._seen else "🤖"
+            if message.receiver_id is not None:
+                marker = "🔒 (only you see this)"
             self._seen[key] = rendered
             self.print(f"{marker} {rendered}\n")
         for request in self.world.telegram.requests[-5:]:
@@ -91,7 +95,7 @@ class Demo:
                 request.params["text"] = ""  # shown once
 
     async def press(self, number: int) -> None:
-        messages = self.world.messages(self.chat)
+        messages = self.world.messages(self.chat, seen_by=self.speaker)
         for message in reversed(messages):
             if message.poll_id is not None and not message.buttons():
                 poll = self.world.telegram.polls[message.poll_id]
@@ -110,9 +114,38 @@ class Demo:
                 if not 1 <= number <= len(buttons):
                     self.print(f"(no button #{number} here)")
                     return
-                await self.speaker.press(message, buttons[number - 1]["callback_data"])
+                await self.press_button(message, buttons[number - 1])
                 return
         self.print("(no buttons to press)")
+
+    async def press_button(self, message: StoredMessage, button: dict[str, Any]) -> None:
+        if "disabled" in button:
+            self.print("(a disabled button: nothing happens)")
+        elif "callback_data" in button:
+            await self.speaker.press(message, button["callback_data"])
+        elif chosen := button.get("switch_inline_query_chosen_chat"):
+            # Telegram lets you pick a chat and types "@bot <query>" there: the card it offers.
+            where = "supergroup" if chosen.get("allow_group_chats") else "private"
+            await self.speaker.inline(chosen["query"], chat_type=where)
+            answer = self.world.telegram.requests[-1].params["results"]
+            for card in answer:
+                self.card = card
+                self.print(f"🃏 {card['input_message_content']['message_text']}")
+                links = [b for row in card["reply_markup"]["inline_keyboard"] for b in row]
+                self.print("  ".join(f"[{b['text']}: {b['url']}]" for b in links) + "\n")
+                self.print("(type #link N to follow link N of this card)")
+        elif "url" in button:
+            self.print(f"(a link: {button['url']})")
+
+    async def follow_card_link(self, number: int) -> None:
+        """A link under a shared card: ?startgroup= opens the game in the demo group."""
+        links = [b for row in self.card["reply_markup"]["inline_keyboard"] for b in row]
+        if not 1 <= number <= len(links):
+            self.print("(no such link)")
+            return
+        parameter, _, payload = links[number - 1]["url"].partition("?")[2].partition("=")
+        self.chat = self.group if parameter == "startgroup" else self.speaker.private
+        await self.speaker.send(f"/start {payload}", chat=self.chat)
 
     async def picture_round(self) -> None:
         """Practice with the picture questions only (a /quiz round mixes them with the rest)."""
@@ -146,6 +179,8 @@ class Demo:
             self.speaker.user["language_code"] = line.split()[1]
         elif line == ":pictures":
             await self.picture_round()
+        elif line.startswith("#link ") and self.card:
+            await self.follow_card_link(parse_number(line[6:], 1, 9) or 0)
         elif line.startswith("#") and (number := parse_number(line[1:], 1, 999)) is not None:
             await self.press(number)
         else:
@@ -163,6 +198,8 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     await emit_startup(world.dispatcher, world.bot)
     demo = Demo(world, out)
     demo.print("nwfz-bot offline demo: no token, no network. Type /start, or :help.\n")
+    # What Telegram shows in the empty chat before the first message (set at start-up).
+    demo.print(f"ℹ️ {telegram.descriptions.get('en', '')}\n")
     try:
         while True:
             if stdin.isatty():
@@ -182,3 +219,9 @@ async def run_demo(stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
         demo.print(f"Telegram limit violations: {telegram.violations}")
         return 1
     return 0
+
+
+def _label(button: dict[str, Any]) -> str:
+    """A button as the app draws it: its colour, and whether it does anything."""
+    colour = {"success": "🟢 ", "danger": "🔴 ", "primary": "🔵 "}.get(button.get("style", ""), "")
+    return f"{colour}{button['text']}{' (disabled)' if 'disabled' in button else ''}"

@@ -34,9 +34,6 @@ class FakeTelegram(PollsAndPhotos):
     def on_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
 
-    def on_getMyStarBalance(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self.stars.payload()
-
     def on_logOut(self, params: dict[str, Any]) -> bool:
         return True
 

@@ -64,7 +64,6 @@ from bot.reminders.types import (
     Subscription,
     Upcoming,
 )
-from bot.telegram.broadcast import PaidBroadcast
 from bot.telegram.callbacks import ReminderSetting
 from bot.telegram.errors import ButtonExpired, UserFacingError
 from bot.telegram.i18n import Translator
@@ -80,7 +79,6 @@ CATCH_UP = timedelta(hours=6)
 PLAN_AHEAD = timedelta(minutes=10)
 BATCH = 200
 CONCURRENCY = 25  # requests in flight at once; the rate limiter sets the actual pace
-PAID_CONCURRENCY = 200  # at 800 msg/s and ~0.1 s a request, 25 in flight would cap it
 MAX_ATTEMPTS = 4
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 ZONES = frozenset(available_timezones())
@@ -103,10 +101,8 @@ class ReminderService:
         profiles: Profiles,
         clock: Clock,
         default_timezone: str,
-        paid: PaidBroadcast | None = None,
     ) -> None:
         self.repo = repo
-        self.paid = paid or PaidBroadcast(clock)  # off unless the limiter's is handed in
         self.catalog = catalog
         self.profiles = profiles
         self.clock = clock
@@ -196,9 +192,17 @@ class ReminderService:
         subscription = await self.subscription(chat_id)
         until = await self.repo.watermark()
         if until is not None and until > now and subscription.active:
-            group = [(ReminderRule.of(subscription, self.default_timezone), [chat_id])]
+            group = [(self._rule(subscription), [chat_id])]
             await self.repo.insert_planned(self._planned(group, now, until, now))
         return subscription
+
+    def _rule(self, row: Subscription) -> ReminderRule:
+        return ReminderRule(
+            timezone=self.zone(row.timezone),
+            send_hour=row.send_hour,
+            leads=row.leads,
+            selection=Selection(row.scope, row.topics),
+        )
 
     # ---- planning -----------------------------------------------------------------------------
 
@@ -225,7 +229,7 @@ class ReminderService:
         end = now + PLAN_AHEAD
         if start >= end:
             return 0
-        groups = await self.rule_groups()
+        groups = [(self._rule(row), chats) for row, chats in await self.repo.active_groups()]
         inserted = await self.repo.insert_planned(self._planned(groups, start, end, now))
         await self.repo.set_watermark(end)
         if inserted.total():
@@ -235,11 +239,6 @@ class ReminderService:
                 start.isoformat(timespec="seconds"), end.isoformat(timespec="seconds"),
             )  # fmt: skip
         return inserted.total()
-
-    async def rule_groups(self) -> list[tuple[ReminderRule, list[int]]]:
-        """The active subscriptions as rules, each with the chats that share it."""
-        rows = await self.repo.active_groups()
-        return [(ReminderRule.of(row, self.default_timezone), chats) for row, chats in rows]
 
     def _planned(
         self,
@@ -266,7 +265,7 @@ class ReminderService:
         deliveries were handled. A run that handled any logs one line with the outcomes."""
         handled = 0
         outcomes: Counter[DeliveryStatus] = Counter()
-        limit = asyncio.Semaphore(PAID_CONCURRENCY if self.paid.active else CONCURRENCY)
+        limit = asyncio.Semaphore(CONCURRENCY)
 
         async def deliver(delivery: Delivery) -> None:
             async with limit:
@@ -277,16 +276,15 @@ class ReminderService:
                     await self.repo.mark(delivery, DeliveryStatus.FAILED, error=repr(error)[:200])
                     outcomes[DeliveryStatus.FAILED] += 1
 
-        async with self.paid.fan_out(bot):  # with paid broadcast on: its Stars spent
-            while not self._stopping:
-                batch = await self.repo.claim_due(self.clock.now(), BATCH)
-                if not batch:
-                    break
-                async with asyncio.TaskGroup() as group:
-                    with bulk_sends():  # reminders take the slots that replies to people leave
-                        for delivery in batch:
-                            group.create_task(deliver(delivery))
-                handled += len(batch)
+        while not self._stopping:
+            batch = await self.repo.claim_due(self.clock.now(), BATCH)
+            if not batch:
+                break
+            async with asyncio.TaskGroup() as group:
+                with bulk_sends():  # reminders take the slots that replies to people leave
+                    for delivery in batch:
+                        group.create_task(deliver(delivery))
+            handled += len(batch)
         if handled:
             log.info(
                 "reminders handled: %s (%s)",
