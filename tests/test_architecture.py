@@ -161,6 +161,24 @@ def test_storage_imports_only_the_features_types() -> None:
     assert {name: found for name, found in beyond.items() if found} == {}
 
 
+DATABASE_DRIVERS = ("aiosqlite", "asyncpg", "sqlite3")
+
+
+def drivers_outside_storage() -> dict[str, list[str]]:
+    return {
+        name: found
+        for name in modules()
+        if not is_under(name, ("storage",))
+        and (found := sorted(t for t in imported(name) if is_under(t, DATABASE_DRIVERS)))
+    }
+
+
+def test_only_storage_imports_a_database_driver() -> None:
+    """Handlers, services and the app see storage.database.Database, never which engine runs
+    under it, so a second backend changes storage/ alone."""
+    assert drivers_outside_storage() == {}
+
+
 def test_no_module_is_over_400_lines() -> None:
     long = {
         name: lines
@@ -179,6 +197,8 @@ def test_the_rules_see_a_violation() -> None:
     assert is_under("storage.quiz", IMPURE_ROOTS)
     assert is_under("aiogram.types", IMPURE_ROOTS)
     assert not is_under("storagex", IMPURE_ROOTS)
+    assert is_under("asyncpg.pool", DATABASE_DRIVERS)
+    assert not is_under("sqlite3x", DATABASE_DRIVERS)
 
 
 # Builds the services and the dispatcher as production does, in a fresh interpreter (this

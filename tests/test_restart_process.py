@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.app.runner import TEST_CLOCK_START
 from bot.clock import SystemClock
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram
+from storage.db import open_database
 
 TIMEOUT = 60
 ADMIN = {"id": 6001, "is_bot": False, "first_name": "Aigerim", "language_code": "en"}
@@ -55,7 +55,9 @@ async def stop(child: BotProcess) -> None:
     assert_no_errors(child)
 
 
-async def test_a_restart_at_0859_sends_the_0900_reminders_once(tmp_path: Path) -> None:
+async def test_a_restart_at_0859_sends_the_0900_reminders_once(
+    tmp_path: Path, postgres_url: str | None
+) -> None:
     telegram = FakeTelegram(SystemClock())
     for chat in (PRIVATE, GROUP, BASIC, UPGRADED):
         telegram.add_chat(chat)
@@ -65,7 +67,9 @@ async def test_a_restart_at_0859_sends_the_0900_reminders_once(tmp_path: Path) -
     async with BotApiServer(telegram) as server, asyncio.timeout(TIMEOUT):
         env = {"BOT_TOKEN": telegram.token, "TELEGRAM_API_URL": server.url}
         evening = "2026-08-28T20:00:00+05:00"
-        async with bot_process(tmp_path, **env, **{TEST_CLOCK_START: evening}) as first:
+        async with bot_process(
+            tmp_path, database=postgres_url, **env, **{TEST_CLOCK_START: evening}
+        ) as first:
             started = time.monotonic()
             await server.arrived("getUpdates").wait()
             for chat in (PRIVATE, GROUP, BASIC):
@@ -77,7 +81,9 @@ async def test_a_restart_at_0859_sends_the_0900_reminders_once(tmp_path: Path) -
 
         before_nine = "2026-08-29T08:59:57+05:00"
         sent_before = len(telegram.requests)
-        async with bot_process(tmp_path, **env, **{TEST_CLOCK_START: before_nine}) as second:
+        async with bot_process(
+            tmp_path, database=postgres_url, **env, **{TEST_CLOCK_START: before_nine}
+        ) as second:
             await second.wait_for_line("started as @")
 
             # Its own log line: the three are due at the same moment, so one run sends them.
@@ -89,9 +95,9 @@ async def test_a_restart_at_0859_sends_the_0900_reminders_once(tmp_path: Path) -
         if request.method == "sendMessage" and request.error is None
     ]
     assert sorted(reminders) == sorted([PRIVATE["id"], GROUP["id"], UPGRADED["id"]])
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        rows = db.execute("SELECT chat_id, due_at, status, updated_at FROM deliveries").fetchall()
-    db.close()
+    db = await open_database(postgres_url or tmp_path / "bot.sqlite3")
+    rows = await db.fetch_all("SELECT chat_id, due_at, status, updated_at FROM deliveries")
+    await db.close()
     assert sorted(row[0] for row in rows) == sorted(reminders), "one delivery per chat"
     for _, due, status, marked in rows:
         assert status == "sent" and datetime.fromisoformat(due) == NINE

@@ -32,6 +32,7 @@ from bot.offline.records import RateLimits
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram
 from bot.reminders.service import BATCH
+from storage.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30  # overall, per test: a bug fails the test instead of hanging it
@@ -78,11 +79,16 @@ class BotProcess:
 
 
 @asynccontextmanager
-async def bot_process(tmp_path: Path, *args: str, **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(
+    tmp_path: Path, *args: str, database: str | None = None, **env: str
+) -> AsyncIterator[BotProcess]:
+    """The bot on ``database`` (a PostgreSQL URL) or else the SQLite file in ``tmp_path``."""
     # Only this test's settings: none inherited from the developer's shell; the working
     # directory has no .env either.
     environment = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     environment.update(env, PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"))
+    if database is not None:
+        environment["DATABASE_URL"] = database
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args,
         cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE,
@@ -105,15 +111,25 @@ def start_update(server: BotApiServer) -> dict[str, Any]:
     return {"update_id": server.telegram.next_update_id(), "message": message}
 
 
-def assert_clean_database(path: Path) -> None:
+def assert_sqlite_closed_intact(path: Path) -> None:
     # SQLite removes the WAL file when the last connection closes: it is left behind only by
     # a process that never closed the database.
     assert not Path(f"{path}-wal").exists(), "the database was closed"
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT id FROM users WHERE id = ?", (ALICE["id"],)).fetchone()
-        assert db.execute("SELECT id FROM chats WHERE id = ?", (ALICE_CHAT["id"],)).fetchone()
-    db.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    raw.close()
+
+
+async def assert_clean_database(tmp_path: Path, postgres_url: str | None) -> None:
+    """Alice's rows were written, and (SQLite) the database was closed, not abandoned."""
+    if postgres_url is None:
+        assert_sqlite_closed_intact(tmp_path / "bot.sqlite3")
+    db = await open_database(postgres_url or tmp_path / "bot.sqlite3")
+    try:
+        assert await db.fetch_one("SELECT id FROM users WHERE id = ?", ALICE["id"])
+        assert await db.fetch_one("SELECT id FROM chats WHERE id = ?", ALICE_CHAT["id"])
+    finally:
+        await db.close()
 
 
 def assert_no_errors(child: BotProcess) -> None:
@@ -130,12 +146,14 @@ def sent_to_alice(telegram: FakeTelegram) -> list[str | None]:
     return [m.text for m in telegram.messages.values() if m.chat_id == ALICE_CHAT["id"]]
 
 
-async def test_sigterm_while_polling_lets_the_handler_finish(tmp_path: Path) -> None:
+async def test_sigterm_while_polling_lets_the_handler_finish(
+    tmp_path: Path, postgres_url: str | None
+) -> None:
     telegram = FakeTelegram(SystemClock())
     async with BotApiServer(telegram) as server, asyncio.timeout(TIMEOUT):
         held = server.hold("sendMessage")
         async with bot_process(
-            tmp_path, BOT_TOKEN=telegram.token, TELEGRAM_API_URL=server.url
+            tmp_path, database=postgres_url, BOT_TOKEN=telegram.token, TELEGRAM_API_URL=server.url
         ) as child:
             await server.arrived("getUpdates").wait()
             update = server.push_update(start_update(server))
@@ -151,18 +169,21 @@ async def test_sigterm_while_polling_lets_the_handler_finish(tmp_path: Path) -> 
     assert server.calls.count("getUpdates") == polls, "no polling after the signal"
     assert child.logged("shutdown complete")
     assert_no_errors(child)
-    assert_clean_database(tmp_path / "bot.sqlite3")
+    await assert_clean_database(tmp_path, postgres_url)
 
 
-async def test_sigint_shutdown_is_bounded_by_the_timeout(tmp_path: Path) -> None:
+async def test_sigint_shutdown_is_bounded_by_the_timeout(
+    tmp_path: Path, postgres_url: str | None
+) -> None:
     """Ctrl+C (SIGINT) stops the bot like SIGTERM; a handler that never gets its answer is
     cut off after SHUTDOWN_TIMEOUT, before the database closes."""
     telegram = FakeTelegram(SystemClock())
     async with BotApiServer(telegram) as server, asyncio.timeout(TIMEOUT):
         held = server.hold("sendMessage")  # never released
         async with bot_process(
-            tmp_path, BOT_TOKEN=telegram.token, TELEGRAM_API_URL=server.url, SHUTDOWN_TIMEOUT="1"
-        ) as child:
+            tmp_path, database=postgres_url, BOT_TOKEN=telegram.token,
+            TELEGRAM_API_URL=server.url, SHUTDOWN_TIMEOUT="1",
+        ) as child:  # fmt: skip
             await server.arrived("getUpdates").wait()
             update = server.push_update(start_update(server))
             await held.arrived.wait()
@@ -175,7 +196,7 @@ async def test_sigint_shutdown_is_bounded_by_the_timeout(tmp_path: Path) -> None
     assert handled(child, update["update_id"], "error"), "cancelled, not failing later"
     assert sent_to_alice(telegram) == [], "the held request was never answered"
     assert_no_errors(child)
-    assert_clean_database(tmp_path / "bot.sqlite3")
+    await assert_clean_database(tmp_path, postgres_url)
 
 
 def free_port() -> int:
@@ -191,7 +212,9 @@ async def post(http: aiohttp.ClientSession, url: str, update: dict[str, Any]) ->
         return response.status
 
 
-async def test_sigterm_in_webhook_mode_answers_the_request_in_flight(tmp_path: Path) -> None:
+async def test_sigterm_in_webhook_mode_answers_the_request_in_flight(
+    tmp_path: Path, postgres_url: str | None
+) -> None:
     telegram = FakeTelegram(SystemClock())
     port = free_port()
     webhook = f"http://127.0.0.1:{port}/telegram"
@@ -202,7 +225,7 @@ async def test_sigterm_in_webhook_mode_answers_the_request_in_flight(tmp_path: P
     ):
         held = server.hold("sendMessage")
         async with bot_process(
-            tmp_path, "webhook",
+            tmp_path, "webhook", database=postgres_url,
             BOT_TOKEN=telegram.token, TELEGRAM_API_URL=server.url, WEBHOOK_URL=webhook,
             WEBHOOK_SECRET="s3cr3t", WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port),
         ) as child:  # fmt: skip
@@ -222,7 +245,7 @@ async def test_sigterm_in_webhook_mode_answers_the_request_in_flight(tmp_path: P
     assert any("Alice" in (text or "") for text in sent_to_alice(telegram)), "the reply was sent"
     assert child.logged("shutdown complete")
     assert_no_errors(child)
-    assert_clean_database(tmp_path / "bot.sqlite3")
+    await assert_clean_database(tmp_path, postgres_url)
 
 
 async def test_reminders_finish_the_claimed_batch_and_claim_no_more(
