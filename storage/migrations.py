@@ -161,6 +161,28 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE quiz_players ADD COLUMN joined INTEGER NOT NULL DEFAULT 0;
     """,
+    # 7: values the replicas share, by name: the webhook secret generated when none is
+    # configured (every replica must check the one Telegram was given).
+    """
+    CREATE TABLE bot_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 8: several replicas on one database. A delivery being sent names the replica that
+    # claimed it and until when the claim holds: a replica that dies leaves claims that run
+    # out and another takes them over, and a live replica's claims are never taken. The send
+    # budget holds, per budget ("all", "chat:ID"), the GCRA theoretical arrival time in
+    # microseconds since the epoch: Telegram's limits belong to the bot token, not a process.
+    """
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN claimed_until TEXT;
+    CREATE INDEX deliveries_claims ON deliveries (claimed_until) WHERE status = 'sending';
+    CREATE TABLE send_budget (
+        name TEXT PRIMARY KEY,
+        tat INTEGER NOT NULL
+    );
+    """,
 ]
 
 # PostgreSQL's spelling of SQLite's types. An ``INTEGER PRIMARY KEY`` is SQLite's rowid: it

@@ -201,7 +201,8 @@ async def test_webhook_checks_the_secret_and_serves_health(
         assert accepted.status == 200
         assert "What I can do" in world.last_text(alice.private)
         health = await client.get("/healthz")
-        assert health.status == 200 and (await health.json())["database"] is True
+        assert health.status == 200
+        assert (await health.json())["database"] == {"backend": services.db.backend, "ok": True}
 
 
 async def test_logs_name_the_update_and_never_the_token(

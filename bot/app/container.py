@@ -26,6 +26,7 @@ from storage.database import Database
 from storage.db import open_database
 from storage.quiz import QuizRepository
 from storage.reminders import ReminderRepository
+from storage.state import SharedValues
 from storage.users import UserRepository
 
 
@@ -42,6 +43,7 @@ class Services:
     reminders: ReminderService
     pictures: TimelinePictures
     admin_report: AdminReport
+    shared: SharedValues  # what the replicas agree on (the webhook secret)
     metrics: Metrics
     # Tests drive the jobs by hand with a fake clock; production starts the scheduler.
     run_scheduler: bool = True
@@ -67,11 +69,12 @@ async def create_services(
     db = await open_database(database or settings.database)
     chats = ChatRepository(db, clock.now)
     users = UserRepository(db, clock.now)
-    limiter = RateLimiter(clock)
+    limiter = RateLimiter(clock, paid_broadcast=settings.paid_broadcast)
     profiles = Profiles(chats, users, settings.bot_default_language)
     quiz_repo = QuizRepository(db, clock.now)
     reminder_repo = ReminderRepository(db, clock.now)
     zone = settings.bot_timezone
+    reminders = ReminderService(reminder_repo, catalog, profiles, clock, zone, limiter.paid)
     metrics = Metrics()
     metrics.watch(
         queue_depth=lambda: limiter.waiting,
@@ -87,8 +90,17 @@ async def create_services(
         profiles=profiles,
         limiter=limiter,
         quiz=QuizService(quiz_repo, catalog, clock, limiter, zone, rng),
-        reminders=ReminderService(reminder_repo, catalog, profiles, clock, zone),
+        reminders=reminders,
         pictures=TimelinePictures(catalog),
-        admin_report=AdminReport(chats, users, reminder_repo, quiz_repo, clock),
+        admin_report=AdminReport(
+            chats,
+            users,
+            reminder_repo,
+            quiz_repo,
+            clock,
+            reminder_service=reminders,
+            paid=limiter.paid,
+        ),
+        shared=SharedValues(db),
         metrics=metrics,
     )

@@ -16,7 +16,7 @@ from bot.app.config import Settings
 from bot.app.container import Services, create_services
 from bot.app.dispatcher import create_bot, create_dispatcher
 from bot.app.metrics import serve_metrics
-from bot.app.webhook import create_web_app, register_webhook
+from bot.app.webhook import create_web_app, register_webhook, webhook_secret
 from bot.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,8 @@ async def run_webhook(settings: Settings, token: str) -> None:
     if not settings.webhook_url:
         raise ValueError("WEBHOOK_URL is required in webhook mode")
     stop = _stop_on_signals()
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     services = await create_services(settings, process_clock())
+    secret = await webhook_secret(settings.webhook_secret, services.shared)
     bot = create_bot(
         token, settings.telegram_api_url, limiter=services.limiter, metrics=services.metrics
     )
