@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|webhook|demo|check-content|qr|backup]``."""
+"""Command line: ``python -m bot [run|webhook|demo|check-content|qr|backup|copy-database]``."""
 
 from __future__ import annotations
 
@@ -30,8 +30,11 @@ from content.guarantees import check_guarantees
 from content.loader import ContentError, load_catalog
 from content.models import LANGS
 from content.report import content_report, guarantees_report
+from storage.copy import copy_database
 from storage.database import StorageError
 from storage.db import backup_database, is_postgres, sqlite_path
+from storage.postgres import open_postgres
+from storage.sqlite import open_sqlite
 
 USAGE = """usage: python -m bot [command]
 
@@ -44,7 +47,10 @@ USAGE = """usage: python -m bot [command]
   qr KIND [TOPIC] [--lang xx] [--group] [--bot NAME] [--out file.png|file.svg]
                   print a deep link (KIND: topic, quiz, subscribe) and write its QR code
   backup PATH     copy the SQLite database (DATABASE_URL/DATABASE_PATH) to PATH, also while
-                  the bot runs (PostgreSQL: use pg_dump)"""
+                  the bot runs (PostgreSQL: use pg_dump)
+  copy-database --to postgresql://user@host:port/db
+                  copy the SQLite database's rows into an empty PostgreSQL database (migrated
+                  first); then set DATABASE_URL to it"""
 
 
 def check_content(args: list[str]) -> int:
@@ -185,6 +191,44 @@ def backup(args: list[str]) -> int:
     return 0
 
 
+def copy_to_postgres(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot copy-database",
+        description="copy the SQLite database (DATABASE_URL or DATABASE_PATH) into an empty"
+        " PostgreSQL database",
+    )
+    parser.add_argument("--to", required=True, metavar="postgresql://user@host:port/db")
+    options = parser.parse_args(args)
+    source = Settings().database
+    try:
+        if is_postgres(source):
+            raise StorageError("copy-database reads a SQLite database; DATABASE_URL is PostgreSQL")
+        if not is_postgres(options.to):
+            raise StorageError("--to must be a postgresql:// URL")
+        if not Path(sqlite_path(source)).is_file():  # opening it would create an empty one
+            raise StorageError(f"no database at {sqlite_path(source)}: check DATABASE_URL")
+        counts = asyncio.run(copy_rows(sqlite_path(source), options.to))
+    except StorageError as error:
+        print(f"cannot copy: {error}", file=sys.stderr)
+        return 1
+    for table, count in counts.items():
+        print(f"{table:<15} {count:>9,}")
+    print(f"copied {sum(counts.values()):,} rows from {sqlite_path(source)}")
+    return 0
+
+
+async def copy_rows(source_path: str, target_url: str) -> dict[str, int]:
+    source = await open_sqlite(source_path)
+    try:
+        target = await open_postgres(target_url)
+        try:
+            return await copy_database(source, target)
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+
+
 def demo(args: list[str]) -> int:
     return asyncio.run(run_demo())
 
@@ -194,7 +238,7 @@ def main(argv: list[str]) -> int:
     configure_logging(logging.WARNING, "text", None)
     commands = {
         "run": run, "webhook": webhook, "demo": demo, "check-content": check_content, "qr": qr,
-        "backup": backup,
+        "backup": backup, "copy-database": copy_to_postgres,
     }  # fmt: skip
     if command not in commands:
         print(USAGE, file=sys.stderr)
