@@ -311,7 +311,8 @@ async def scenario_reminders(chats: int = 100_000, paced_seconds: float = 20.0) 
         paced_elapsed = time.perf_counter() - started
         paced_sent = world.telegram.sent_per_chat.total()
         throttled = sum(1 for v in world.telegram.violations if v.startswith("429"))
-        await services.reminders.repo.recover_in_flight()  # the timeout cut a batch short
+        # The timeout cut a batch short.
+        await services.reminders.repo.recover_in_flight(services.clock.now())
 
         # 2) Capacity: the rest of the 100,000 with the limits lifted, to count every message.
         world.telegram.limits = UNLIMITED

@@ -3,16 +3,24 @@
 A delivery row is inserted once (its primary key is the chat, the calendar day, the
 occurrence date and the lead), claimed (``sending``) right before the message goes out and
 marked right after. Nothing is held in memory between those steps, so a restart continues from
-the table. A row keeps the selection (key dates, all, topics) in force when it fell due, so a
+the table. Several replicas may share the table (PostgreSQL): a claim takes rows with ``FOR
+UPDATE SKIP LOCKED`` and stamps them with the replica and a lease, so two replicas never take
+the same row, and a dead replica's claims go back to the queue when their lease runs out. A row
+keeps the selection (key dates, all, topics) in force when it fell due, so a
 reminder still queued when its chat changes its settings or unsubscribes says what was due.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import secrets
+import socket
 from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.reminders.types import Delivery, DeliveryStatus, Planned, Scope, Selection, Subscription
@@ -45,6 +53,13 @@ def _subscription(row: Row) -> Subscription:
     )
 
 
+# How long a claim holds: far longer than a sending run takes for a batch (200 deliveries at a
+# replica's share of 30 msg/s, 10 msg/s with three: 20 s), so a live replica never loses its
+# claims; and what a dead replica's reminders wait at most before another sends them.
+LEASE = timedelta(minutes=3)
+# pg_advisory_xact_lock's key for planning runs and subscription changes (see planning_turn).
+PLANNING_LOCK = 0x6E77_7072  # "nwpr"
+
 SUBSCRIPTION_SELECT = """
     SELECT s.*, c.timezone AS timezone, COALESCE(c.active, 1) AS active
     FROM subscriptions s LEFT JOIN chats c ON c.id = s.chat_id
@@ -55,6 +70,13 @@ class ReminderRepository:
     def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
+        # Who holds this process's claims: new at every start, never a dead process's name.
+        self.replica = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.lease = LEASE
+        # One waiter per process for the database's lock: each waiter holds a pooled
+        # connection, and a pool filled with waiters would starve the holder. With SQLite (one
+        # process owns the file) it is the whole of the exclusion.
+        self._local_turn = asyncio.Lock()
 
     # ---- subscriptions ------------------------------------------------------------------------
 
@@ -139,14 +161,41 @@ class ReminderRepository:
         )
         return datetime.fromisoformat(until) if until else None
 
-    async def set_watermark(self, until: datetime) -> None:
-        await self._db.execute(
+    async def set_watermark(self, until: datetime) -> bool:
+        """Advance the watermark to ``until``; False (and unchanged) if it is there already.
+
+        It only ever moves forward, in one statement: two replicas planning the same minute
+        both insert (keyed, so each delivery once) and the later end wins, whichever writes
+        last. Times are UTC ISO strings, which sort as the times do.
+        """
+        advanced = await self._db.execute(
             """
             INSERT INTO planner_state (name, planned_until) VALUES ('reminders', ?)
             ON CONFLICT (name) DO UPDATE SET planned_until = excluded.planned_until
+            WHERE planner_state.planned_until < excluded.planned_until
             """,
             until.isoformat(),
         )
+        return advanced > 0
+
+    @asynccontextmanager
+    async def planning_turn(self) -> AsyncIterator[None]:
+        """One planning run or subscription change at a time, across every replica.
+
+        The one place that needs a leader: a run that read a chat's old settings must not
+        insert them after a change dropped that chat's queued deliveries and re-planned it.
+        Keyed inserts and the forward-only watermark make everything else safe to race. On
+        PostgreSQL it is a transaction-scoped advisory lock (released by the commit, or by the
+        server when a replica dies holding it); the statements inside run on other pooled
+        connections and need no lock of their own.
+        """
+        async with self._local_turn:
+            if self._db.backend != "postgresql":
+                yield
+                return
+            async with self._db.transaction() as held:
+                await held.execute("SELECT pg_advisory_xact_lock(?)", PLANNING_LOCK)
+                yield
 
     async def insert_planned(
         self, planned: Iterable[tuple[Planned, Selection, DeliveryStatus]]
@@ -184,19 +233,23 @@ class ReminderRepository:
     # ---- the queue ----------------------------------------------------------------------------
 
     async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
-        """Take up to ``limit`` due deliveries: they become ``sending`` in one statement."""
+        """Take up to ``limit`` due deliveries for this replica, for ``lease``: they become
+        ``sending`` in one statement. On PostgreSQL rows another replica is claiming
+        are skipped, not waited for (``SKIP LOCKED``), and a row claimed meanwhile no longer
+        matches ``pending`` when it is re-checked under its lock: never taken twice."""
         rows = await self._db.fetch_all(
-            """
-            UPDATE deliveries SET status = ?, attempts = attempts + 1, updated_at = ?
+            f"""
+            UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_by = ?,
+                claimed_until = ?, updated_at = ?
             WHERE (chat_id, day, occurrence, lead) IN (
                 SELECT chat_id, day, occurrence, lead FROM deliveries
                 WHERE status = ? AND next_attempt_at <= ?
-                ORDER BY next_attempt_at LIMIT ?
+                ORDER BY next_attempt_at LIMIT ?{self._db.for_update_skip_locked}
             )
             RETURNING chat_id, day, occurrence, lead, due_at, attempts, selection
             """,
-            DeliveryStatus.SENDING, now.isoformat(), DeliveryStatus.PENDING, now.isoformat(),
-            limit,
+            DeliveryStatus.SENDING, self.replica, (now + self.lease).isoformat(), now.isoformat(),
+            DeliveryStatus.PENDING, now.isoformat(), limit,
         )  # fmt: skip
         return [
             Delivery(
@@ -231,11 +284,27 @@ class ReminderRepository:
             self._now().isoformat(), *delivery.key,
         )  # fmt: skip
 
-    async def recover_in_flight(self) -> int:
-        """After a restart: deliveries claimed but never marked go back to the queue."""
+    async def requeue_expired(self, now: datetime) -> int:
+        """Claims whose lease has run out (their replica died or stalled) go back to the
+        queue; live claims, whoever holds them, stay. A row claimed before claims had leases
+        (NULL) counts as expired."""
         return await self._db.execute(
-            "UPDATE deliveries SET status = ? WHERE status = ?",
-            DeliveryStatus.PENDING, DeliveryStatus.SENDING,
+            """
+            UPDATE deliveries SET status = ?, updated_at = ?
+            WHERE status = ? AND (claimed_until IS NULL OR claimed_until <= ?)
+            """,
+            DeliveryStatus.PENDING, now.isoformat(), DeliveryStatus.SENDING, now.isoformat(),
+        )  # fmt: skip
+
+    async def recover_in_flight(self, now: datetime) -> int:
+        """At start-up: claims left by a process that stopped go back to the queue. One
+        process owns a SQLite file, so there every claim is a dead process's; replicas sharing
+        PostgreSQL may hold live ones, so there only expired leases."""
+        if self._db.backend == "postgresql":
+            return await self.requeue_expired(now)
+        return await self._db.execute(
+            "UPDATE deliveries SET status = ?, updated_at = ? WHERE status = ?",
+            DeliveryStatus.PENDING, now.isoformat(), DeliveryStatus.SENDING,
         )  # fmt: skip
 
     async def status_counts(self, since: datetime) -> dict[DeliveryStatus, int]:

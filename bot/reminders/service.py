@@ -23,10 +23,12 @@ Delivery policy:
   is resent to the new id. 5xx and connection errors: retried with backoff, ``MAX_ATTEMPTS``
   in all, then ``failed``.
 - Unknown outcome. A request timeout means the request left and Telegram most likely
-  delivered it: the delivery is recorded ``unknown`` and not resent (a doubled reminder is the
-  worse failure there). A restart finds deliveries still ``sending``, whose request may not have
-  left at all: they are sent again (``recover_in_flight``); a duplicate is possible only if the
-  process died between Telegram's answer and the next database write.
+  delivered it: recorded ``unknown``, not resent (a doubled reminder is the worse failure
+  there). A claim whose process died (at a restart with SQLite; when its lease runs out with
+  replicas, see ``storage/reminders.py``) is sent again, at least once: of a claimed
+  ``BATCH`` at most ``CONCURRENCY`` were in flight, so nearly all never left, and telling
+  those apart would cost a write per send. A duplicate needs a death between Telegram's
+  answer and the next database write.
 """
 
 from __future__ import annotations
@@ -108,10 +110,6 @@ class ReminderService:
         self.clock = clock
         self.default_timezone = default_timezone
         self._stopping = False
-        # Planning runs and settings changes take turns: a run that read the old settings must
-        # not insert them after a change dropped them. One process owns the database (one
-        # aiosqlite connection), so a lock in memory is enough here.
-        self._planning = asyncio.Lock()
 
     def zone(self, chat_timezone: str | None) -> str:
         """The time zone a chat lives in: its own, else the bot's."""
@@ -177,8 +175,8 @@ class ReminderService:
         """Around a subscription, a change or an unsubscribe. Whatever fell due before it is
         planned with the settings in force then: a watermark that is behind (no planning run
         yet, or a stalled scheduler) is caught up first; the first subscription ever creates
-        it. No planning run interleaves."""
-        async with self._planning:
+        it. No planning run interleaves, in any replica."""
+        async with self.repo.planning_turn():
             watermark = await self.repo.watermark()
             if watermark is None or watermark < self.clock.now():
                 await self._plan_due()
@@ -210,7 +208,7 @@ class ReminderService:
         """Start-up, before the first update: deliveries left ``sending`` go back to the queue
         and everything due since the watermark (the downtime too) is planned, so a reminder
         due in the first minute is queued when the first sending run starts."""
-        recovered = await self.repo.recover_in_flight()
+        recovered = await self.repo.recover_in_flight(self.clock.now())
         if recovered:
             log.warning(
                 "%s reminder(s) were being sent when the bot stopped: sending again", recovered
@@ -220,7 +218,7 @@ class ReminderService:
     async def plan_due(self) -> int:
         """Plan every delivery due between the watermark and a little ahead of now; with no
         watermark yet (the first start), from now. Returns how many rows were inserted."""
-        async with self._planning:
+        async with self.repo.planning_turn():
             return await self._plan_due()
 
     async def _plan_due(self) -> int:
@@ -276,6 +274,7 @@ class ReminderService:
                     await self.repo.mark(delivery, DeliveryStatus.FAILED, error=repr(error)[:200])
                     outcomes[DeliveryStatus.FAILED] += 1
 
+        await self.repo.requeue_expired(self.clock.now())
         while not self._stopping:
             batch = await self.repo.claim_due(self.clock.now(), BATCH)
             if not batch:
