@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.quiz.types import (
@@ -36,6 +36,10 @@ NOT_COLUMNS = {"clear_deadline"}
 
 ASKED_CACHE_SIZE = 5000
 ROUND_CACHE_SIZE = 2000
+# How long a claimed timer is this replica's (see claim_due_rounds): far more than handling a
+# timeout takes (an edit and a poll, paced at most 3 s each in a group), and what a game whose
+# replica died waits before another moves it on.
+TIMER_LEASE = timedelta(minutes=1)
 
 
 class QuizRepository:
@@ -43,7 +47,10 @@ class QuizRepository:
         self._db = db
         self._now = now
         self._asked_cache: Lru[str, Asked] = Lru(ASKED_CACHE_SIZE)
-        self._round_cache: Lru[int, Round] = Lru(ROUND_CACHE_SIZE)
+        # Rounds change; a copy in memory is true only while this process is the one writer,
+        # as with SQLite. Replicas sharing PostgreSQL read a round each time: another replica
+        # may have moved it on, and a stale ``current`` would miss the last answer's advance.
+        self._round_cache: Lru[int, Round] = Lru(ROUND_CACHE_SIZE if db.backend == "sqlite" else 0)
 
     # ---- rounds -------------------------------------------------------------------------------
 
@@ -130,20 +137,27 @@ class QuizRepository:
         self._round_cache.drop(round_id)
         return updated > 0
 
-    async def due_rounds(self, now: datetime) -> list[Round]:
+    async def claim_due_rounds(self, status: RoundStatus, now: datetime) -> list[Round]:
+        """Take the rounds in ``status`` whose deadline has passed (a question's time, a
+        lobby's countdown): their deadline moves to ``now + TIMER_LEASE`` in one statement, so
+        another replica's tick finds them not yet due. Whatever handles the timeout sets the
+        next deadline (or clears it); if this replica dies first, the lease runs out and any
+        replica's tick takes the round. ``SKIP LOCKED`` on PostgreSQL: two ticks at once never
+        take the same round, and a round claimed meanwhile is no longer due when re-checked."""
         rows = await self._db.fetch_all(
-            "SELECT * FROM quiz_rounds WHERE status = ? AND deadline <= ? ORDER BY deadline",
-            RoundStatus.RUNNING, now.isoformat(),
+            f"""
+            UPDATE quiz_rounds SET deadline = ?
+            WHERE id IN (
+                SELECT id FROM quiz_rounds WHERE status = ? AND deadline <= ?
+                ORDER BY deadline{self._db.for_update_skip_locked}
+            )
+            RETURNING *
+            """,
+            (now + TIMER_LEASE).isoformat(), status, now.isoformat(),
         )  # fmt: skip
-        return [_round(row) for row in rows]
-
-    async def due_lobbies(self, now: datetime) -> list[Round]:
-        """Lobbies whose automatic-start countdown has run out."""
-        rows = await self._db.fetch_all(
-            "SELECT * FROM quiz_rounds WHERE status = ? AND deadline <= ?",
-            RoundStatus.LOBBY, now.isoformat(),
-        )  # fmt: skip
-        return [_round(row) for row in rows]
+        for row in rows:
+            self._round_cache.drop(row["id"])
+        return sorted((_round(row) for row in rows), key=lambda round_: round_.id)
 
     async def stale_rounds(self, status: RoundStatus, older_than: datetime) -> list[Round]:
         """Rounds in ``status`` that nobody has touched since ``older_than``."""

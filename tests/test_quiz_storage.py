@@ -55,11 +55,11 @@ async def test_unset_fields_stay_and_a_deadline_is_cleared_only_when_asked(
     kept = await repo.get_round(round_id)
     assert kept is not None
     assert (kept.deadline, kept.size, kept.current) == (deadline, 15, 0)
-    assert [r.id for r in await repo.due_rounds(deadline)] == [round_id]
+    assert [r.id for r in await repo.claim_due_rounds(RoundStatus.RUNNING, deadline)] == [round_id]
     await repo.update_round(round_id, RoundChange(clear_deadline=True))
     cleared = await repo.get_round(round_id)
     assert cleared is not None and cleared.deadline is None and cleared.size == 15
-    assert await repo.due_rounds(deadline + timedelta(days=1)) == []
+    assert await repo.claim_due_rounds(RoundStatus.RUNNING, deadline + timedelta(days=1)) == []
 
 
 async def test_compare_and_set_lets_one_of_two_racers_win(repo: QuizRepository) -> None:

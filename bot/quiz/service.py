@@ -202,8 +202,10 @@ class QuizService(QuizRounds):
 
     async def _change_option(self, bot: Bot, round_: Round, option: LobbyOption) -> None:
         change = lobby_change(round_, option, list(self.catalog.topics))
-        await self.repo.update_round(round_.id, change)
-        await self._refresh_lobby(bot, await self._reload(round_), essential=True)
+        # Not after the game started (on another replica, maybe): a running game's mode or
+        # time per question would change under its players, and its lobby message is no more.
+        if await self.repo.update_round(round_.id, change, expect_status=RoundStatus.LOBBY):
+            await self._refresh_lobby(bot, await self._reload(round_), essential=True)
 
     async def start_game(self, bot: Bot, round_id: int) -> None:
         round_ = await self._lobby_round(round_id)
@@ -289,9 +291,10 @@ class QuizService(QuizRounds):
     # ---- the clock ----------------------------------------------------------------------------
 
     async def tick(self, bot: Bot) -> None:
-        """Move on every round whose timer has run out (called every second)."""
+        """Move on every round whose timer has run out (called every second, by every
+        replica: each round is claimed by one, see ``claim_due_rounds``)."""
         now = self.clock.now()
-        for round_ in await self.repo.due_rounds(now):
+        for round_ in await self.repo.claim_due_rounds(RoundStatus.RUNNING, now):
             try:
                 await self._on_timeout(bot, round_)
             except TelegramForbiddenError as error:
@@ -302,7 +305,7 @@ class QuizService(QuizRounds):
                 await self.repo.update_round(round_.id, CANCELLED)
             except Exception:  # one broken chat must not stop the other games
                 log.exception("quiz round %s: timeout handling failed", round_.id)
-        for round_ in await self.repo.due_lobbies(now):
+        for round_ in await self.repo.claim_due_rounds(RoundStatus.LOBBY, now):
             try:
                 await self.start_game(bot, round_.id)
             except (UserFacingError, TelegramForbiddenError) as error:
