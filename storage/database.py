@@ -126,6 +126,11 @@ class Database(Queries):
     async def schema_version(self) -> int: ...
 
     @abstractmethod
+    async def prepare(self) -> None:
+        """Configure the just-opened connection(s) and apply the migrations not yet applied
+        (refusing a schema newer than this code)."""
+
+    @abstractmethod
     async def close(self) -> None: ...
 
 
@@ -138,6 +143,22 @@ async def perform(queries: Queries, step: Step) -> Any:
         StepKind.FETCH_ALL: queries.fetch_all,
     }[step.kind]
     return await method(step.sql, *step.params)
+
+
+DatabaseT = TypeVar("DatabaseT", bound="Database")
+
+
+async def prepared(database: DatabaseT, driver_error: type[Exception], where: str) -> DatabaseT:
+    """``database`` prepared; on failure closed, and the driver's error a StorageError."""
+    try:
+        await database.prepare()
+    except driver_error as error:
+        await database.close()
+        raise StorageError(f"cannot use database {where}: {error}") from error
+    except StorageError:
+        await database.close()
+        raise
+    return database
 
 
 def drive(steps: Steps[T], answer: Any) -> tuple[Step | None, T | None]:

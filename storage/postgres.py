@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from storage.database import Database, Queries, Row, StorageError
+from storage.database import Database, Queries, Row, StorageError, prepared
 from storage.migrations import MIGRATIONS, newer_schema_message, postgres_ddl
 
 # pg_advisory_xact_lock's key for migrations: replicas starting together migrate one at a
@@ -122,7 +122,7 @@ class PostgresDatabase(PostgresQueries, Database):
     async def close(self) -> None:
         await self._pool.close()
 
-    async def migrate(self) -> None:
+    async def prepare(self) -> None:
         """Apply the migrations not yet applied, each with its version row in one transaction,
         under an advisory lock: replicas that start together migrate once."""
         async with self._pool.acquire() as connection:
@@ -155,16 +155,7 @@ async def open_postgres(url: str, *, max_connections: int = 10) -> PostgresDatab
         pool = await asyncpg.create_pool(url, min_size=1, max_size=max_connections)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         raise StorageError(f"cannot connect to {redacted(url)}: {error}") from error
-    database = PostgresDatabase(pool, url)
-    try:
-        await database.migrate()
-    except asyncpg.PostgresError as error:
-        await pool.close()
-        raise StorageError(f"cannot migrate {redacted(url)}: {error}") from error
-    except StorageError:
-        await pool.close()
-        raise
-    return database
+    return await prepared(PostgresDatabase(pool, url), asyncpg.PostgresError, redacted(url))
 
 
 DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

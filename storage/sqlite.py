@@ -16,7 +16,17 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.database import Database, Queries, Row, Step, StepKind, Steps, StorageError, drive
+from storage.database import (
+    Database,
+    Queries,
+    Row,
+    Step,
+    StepKind,
+    Steps,
+    StorageError,
+    drive,
+    prepared,
+)
 from storage.migrations import MIGRATIONS, newer_schema_message
 
 T = TypeVar("T")
@@ -132,7 +142,15 @@ class SqliteDatabase(Database):
     async def close(self) -> None:
         await self._connection.close()
 
-    async def migrate(self) -> None:
+    async def prepare(self) -> None:
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await self.execute(pragma)
+        await self._hop(lambda raw: raw.create_aggregate("string_agg", 2, StringAgg))
         current = await self.schema_version()
         if current > len(MIGRATIONS):
             raise StorageError(newer_schema_message(current))
@@ -156,22 +174,5 @@ async def open_sqlite(path: Path | str) -> SqliteDatabase:
         connection = await aiosqlite.connect(str(path), isolation_level=None)
     except sqlite3.Error as error:
         raise StorageError(f"cannot open database {path}: {error}") from error
-    database = SqliteDatabase(connection, str(path))
-    try:
-        connection.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA busy_timeout=5000",
-        ):
-            await database.execute(pragma)
-        await database._hop(lambda raw: raw.create_aggregate("string_agg", 2, StringAgg))
-        await database.migrate()
-    except sqlite3.Error as error:
-        await connection.close()
-        raise StorageError(f"cannot use database {path}: {error}") from error
-    except StorageError:
-        await connection.close()
-        raise
-    return database
+    connection.row_factory = aiosqlite.Row
+    return await prepared(SqliteDatabase(connection, str(path)), sqlite3.Error, str(path))

@@ -16,6 +16,7 @@ from test_shutdown import (
     assert_no_errors,
     bot_process,
     free_port,
+    post,
     sent_to_alice,
     start_update,
 )
@@ -91,13 +92,6 @@ async def test_replicas_starting_together_generate_one_secret_and_check_it(
             await replica.close()
 
 
-async def post(
-    http: aiohttp.ClientSession, url: str, update: dict[str, Any], **headers: str
-) -> int:
-    async with http.post(url, json=update, headers=headers) as response:
-        return response.status
-
-
 async def test_the_bot_without_a_configured_secret_registers_and_checks_its_own(
     tmp_path: Path, postgres_url: str | None
 ) -> None:
@@ -125,10 +119,10 @@ async def test_the_bot_without_a_configured_secret_registers_and_checks_its_own(
                 registered.append(secret)
                 update = start_update(server)
                 before = sent_to_alice(telegram)
-                assert await post(http, webhook, update) == 401
-                assert await post(http, webhook, update, **{SECRET_HEADER: "guess"}) == 401
+                assert await post(http, webhook, update, secret=None) == 401
+                assert await post(http, webhook, update, secret="guess") == 401
                 assert sent_to_alice(telegram) == before, "nothing processed without the secret"
-                assert await post(http, webhook, update, **{SECRET_HEADER: secret}) == 200
+                assert await post(http, webhook, update, secret=secret) == 200
                 assert len(sent_to_alice(telegram)) == len(before) + 1
                 child.process.terminate()
                 assert await child.exit_code() == 0, child.stderr
