@@ -9,6 +9,7 @@ oracles below count departures in windows directly; they do not reuse the pacer'
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
+from bot.telegram.pacing import SECOND, Budget, Lane, Limits, Pacer
 
 PRIVATE_CHATS = (1, 2, 3, 4)
 GROUPS = (-1, -2)
+PAID_CHATS = (11, 12, 13, -11)  # chats a fan-out reaches, apart from the people replied to
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def simulate_lagging(limits: Limits, arrivals: list[Arrival], lags: list[int]) -
         if late and late[0][0] <= now:
             _, granted_at, index = heapq.heappop(late)
             arrival = arrivals[index]
-            if pacer.departs(arrival.chat_id, granted_at, now):
+            if pacer.departs(arrival.chat_id, granted_at, now, arrival.lane):
                 departures.append(Departure(index, now))
             else:
                 pacer.push(index, arrival.chat_id, arrival.lane, first=True)
@@ -96,9 +98,15 @@ def simulate_lagging(limits: Limits, arrivals: list[Arrival], lags: list[int]) -
     return departures
 
 
-def arrivals_strategy(chats: tuple[int, ...]) -> st.SearchStrategy[list[Arrival]]:
-    gaps = st.integers(0, 300_000)  # up to 0.3 s between two arrivals; many at one instant
-    one = st.tuples(gaps, st.sampled_from(chats), st.sampled_from(list(Lane)))
+FREE_LANES = (Lane.REPLY, Lane.BULK)
+
+
+def arrivals_strategy(
+    chats: tuple[int, ...], lanes: tuple[Lane, ...] = FREE_LANES, max_gap: int = 300_000
+) -> st.SearchStrategy[list[Arrival]]:
+    # up to 0.3 s between two arrivals by default; many at one instant
+    gaps = st.integers(0, max_gap)
+    one = st.tuples(gaps, st.sampled_from(chats), st.sampled_from(lanes))
 
     def timed(raw: list[tuple[int, int, Lane]]) -> list[Arrival]:
         at, result = 0, []
@@ -152,7 +160,7 @@ def test_every_request_leaves_once_in_order_within_the_limits(
     assert times == sorted(times)
     # Within a chat and lane, first come first served.
     for chat_id in PRIVATE_CHATS + GROUPS:
-        for lane in Lane:
+        for lane in FREE_LANES:
             mine = [
                 d.index
                 for d in departures
@@ -179,22 +187,23 @@ def test_every_request_leaves_once_in_order_within_the_limits(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    limits_strategy,
-    arrivals_strategy(PRIVATE_CHATS + GROUPS),
+    limits_strategy.map(lambda limits: dataclasses.replace(limits, paid_per_second=40)),
+    arrivals_strategy(PRIVATE_CHATS + GROUPS + PAID_CHATS, (*FREE_LANES, Lane.PAID)),
     st.lists(st.integers(0, 600_000), min_size=1, max_size=40),
 )
 def test_late_tasks_never_leave_together_over_the_limits(
     limits: Limits, arrivals: list[Arrival], lags: list[int]
 ) -> None:
     # A busy event loop runs granted requests up to 0.6 s late, some late and some not:
-    # counted where they really leave, the windows still hold there.
+    # counted where they really leave, the windows still hold there, paid or free.
     departures = simulate_lagging(limits, arrivals, lags)
 
     assert sorted(d.index for d in departures) == list(range(len(arrivals)))
     window = SECOND + round(limits.margin_s * SECOND)
-    cap = math.ceil(limits.overall_per_second * window / SECOND)
-    assert most_in_any_window([d.at for d in departures], window) <= cap
-    for chat_id in PRIVATE_CHATS + GROUPS:
+    for budget, rate in ((Budget.FREE, limits.overall_per_second), (Budget.PAID, 40)):
+        times = [d.at for d in departures if arrivals[d.index].lane.budget is budget]
+        assert most_in_any_window(times, window) <= math.ceil(rate * window / SECOND)
+    for chat_id in PRIVATE_CHATS + GROUPS + PAID_CHATS:
         count, span = chat_window(limits, chat_id)
         sent = [d.at for d in departures if arrivals[d.index].chat_id == chat_id]
         assert most_in_any_window(sent, span) <= count
@@ -284,7 +293,7 @@ def test_chats_take_turns(arrivals: list[Arrival]) -> None:
     limits = Limits(private_per_second=10**6, group_per_minute=10**6)
     departures = simulate(limits, arrivals)
     position = {d.index: p for p, d in enumerate(departures)}
-    for lane in Lane:
+    for lane in FREE_LANES:
         in_lane = [d for d in departures if arrivals[d.index].lane is lane]
         for chat_id in PRIVATE_CHATS + GROUPS:
             mine = [p for p, d in enumerate(in_lane) if arrivals[d.index].chat_id == chat_id]
@@ -353,3 +362,56 @@ def test_a_request_taken_back_no_longer_waits() -> None:
     assert not pacer.discard("gone", 1, Lane.BULK)
     assert len(pacer) == 0
     assert pacer.next_departure(0) is None
+
+
+# ---- paid broadcast: a budget of its own ---------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    limits_strategy.map(lambda limits: dataclasses.replace(limits, paid_per_second=40)),
+    arrivals_strategy(PRIVATE_CHATS + GROUPS, max_gap=100_000),
+    arrivals_strategy(PAID_CHATS, (Lane.PAID,), max_gap=20_000),
+)
+def test_paid_sends_keep_their_budget_and_never_slow_the_free_ones(
+    limits: Limits, free: list[Arrival], paid: list[Arrival]
+) -> None:
+    arrivals = free + paid
+    departures = simulate(limits, arrivals)
+
+    assert sorted(d.index for d in departures) == list(range(len(arrivals)))
+    # Each budget holds its own cap and spacing where its departures leave.
+    for budget, rate in ((Budget.FREE, limits.overall_per_second), (Budget.PAID, 40)):
+        times = [d.at for d in departures if arrivals[d.index].lane.budget is budget]
+        window = SECOND + round(limits.margin_s * SECOND)
+        assert most_in_any_window(times, window) <= math.ceil(rate * window / SECOND)
+        spacing = SECOND / rate
+        for i, first in enumerate(times):
+            for n, later in enumerate(times[i + 1 :], start=1):
+                assert later - first >= (n + 1 - limits.overall_burst) * spacing - n
+    # Paying lifts the bot's broadcast limit, not a chat's: every chat's window holds.
+    for chat_id in PRIVATE_CHATS + GROUPS + PAID_CHATS:
+        count, span = chat_window(limits, chat_id)
+        sent = [d.at for d in departures if arrivals[d.index].chat_id == chat_id]
+        assert most_in_any_window(sent, span) <= count
+    # Replies and unpaid bulk to other chats leave exactly as if no paid fan-out ran.
+    alone = simulate(limits, free)
+    assert [d for d in departures if d.index < len(free)] == alone
+
+
+def test_the_two_budgets_together_stay_under_telegrams_paid_limit() -> None:
+    # Telegram allows up to 1,000 paid messages a second; with the free cap beside the paid
+    # one, any 1.15 s holds 920 + 29, so no second can see more than 1,000 even when latency
+    # bunches them.
+    limits = Limits()
+    assert limits.overall_window(Budget.PAID)[0] + limits.overall_window()[0] <= 1000
+
+
+def test_a_paid_fan_out_goes_32_times_faster_than_a_free_one() -> None:
+    limits = Limits()
+    chats = range(1, 1001)
+    for lane, rate in ((Lane.PAID, limits.paid_per_second), (Lane.BULK, 25)):
+        departures = simulate(limits, [Arrival(0, chat, lane) for chat in chats])
+        last = max(d.at for d in departures)
+        # a burst of 5, then one a spacing: the 1,000th leaves after 995 spacings
+        assert last == (len(chats) - limits.overall_burst) * round(SECOND / rate)

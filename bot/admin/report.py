@@ -1,4 +1,5 @@
-"""The owners' weekly numbers: chats and users by language, subscriptions, deliveries, rounds.
+"""The owners' weekly numbers: chats and users by language, subscriptions, deliveries, rounds,
+and with paid broadcast on, what the next fan-out will cost and what the last one spent.
 
 It reads across the features (profiles, reminders, quiz), so it has its own service rather
 than a handler reaching into three repositories.
@@ -7,10 +8,14 @@ than a handler reaching into three repositories.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from bot.clock import Clock
+from bot.reminders.planner import next_fan_out
+from bot.reminders.service import ReminderService
 from bot.reminders.types import DeliveryStatus
+from bot.telegram.broadcast import FanOutSpend, PaidBroadcast, Stopped, estimated_cost
 from storage.chats import ChatRepository
 from storage.quiz import QuizRepository
 from storage.reminders import ReminderRepository
@@ -26,6 +31,16 @@ class Report:
     subscriptions: int
     deliveries: dict[DeliveryStatus, int]  # of the deliveries due in the period
     rounds: int  # quiz rounds finished in the period
+    paid: PaidReport | None = None  # None: paid broadcast is off
+
+
+@dataclass(frozen=True, slots=True)
+class PaidReport:
+    next_at: datetime | None  # when the next fan-out begins (None: none within a year)
+    next_messages: int
+    next_cost: Decimal  # at most: every message charged
+    last: FanOutSpend | None
+    stopped: Stopped | None
 
 
 class AdminReport:
@@ -36,12 +51,17 @@ class AdminReport:
         reminders: ReminderRepository,
         quiz: QuizRepository,
         clock: Clock,
+        *,
+        reminder_service: ReminderService,
+        paid: PaidBroadcast,
     ) -> None:
         self._chats = chats
         self._users = users
         self._reminders = reminders
         self._quiz = quiz
         self._clock = clock
+        self._reminder_service = reminder_service
+        self._paid = paid
 
     async def week(self) -> Report:
         since = self._clock.now() - PERIOD
@@ -51,4 +71,14 @@ class AdminReport:
             subscriptions=await self._reminders.count(),
             deliveries=await self._reminders.status_counts(since),
             rounds=await self._quiz.rounds_played(since),
+            paid=await self._paid_report() if self._paid.enabled else None,
         )
+
+    async def _paid_report(self) -> PaidReport:
+        service = self._reminder_service
+        upcoming = next_fan_out(
+            service.catalog.calendar, await service.rule_groups(), self._clock.now()
+        )
+        at, messages = upcoming or (None, 0)
+        cost = estimated_cost(messages)
+        return PaidReport(at, messages, cost, self._paid.last, self._paid.stopped)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.admin.report import Report
+from bot.admin.report import PaidReport, Report
 from bot.reminders.types import DeliveryStatus
 from bot.telegram.i18n import Html, Translator
 
@@ -15,7 +15,7 @@ def report_text(t: Translator, report: Report) -> Html:
     deliveries = report.deliveries
     # A delivery of unknown outcome most likely arrived, but nobody can say: it counts as failed.
     failed = deliveries.get(DeliveryStatus.FAILED, 0) + deliveries.get(DeliveryStatus.UNKNOWN, 0)
-    return t(
+    text = t(
         "admin.report",
         chats=_by_language(report.chats),
         users=_by_language(report.users),
@@ -25,3 +25,26 @@ def report_text(t: Translator, report: Report) -> Html:
         failed=failed,
         rounds=report.rounds,
     )
+    paid = report.paid
+    return Html("\n\n".join([text, paid_text(t, paid) if paid else t("admin.paid_off")]))
+
+
+def paid_text(t: Translator, paid: PaidReport) -> Html:
+    lines = [
+        t("admin.paid_next", day=f"{paid.next_at:%d.%m.%Y %H:%M} UTC", count=paid.next_messages,
+          stars=paid.next_cost)
+        if paid.next_at
+        else t("admin.paid_no_next")
+    ]  # fmt: skip
+    if paid.last is not None:
+        spent = paid.last.stars
+        lines.append(
+            t("admin.paid_last", day=f"{paid.last.started:%d.%m.%Y %H:%M} UTC",
+              count=paid.last.paid_messages, stars="?" if spent is None else spent)
+        )  # fmt: skip
+    if paid.stopped is not None:
+        lines.append(
+            t("admin.paid_stopped", day=f"{paid.stopped.at:%d.%m.%Y %H:%M} UTC",
+              reason=paid.stopped.reason)
+        )  # fmt: skip
+    return Html("\n".join(lines))

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # polling mode: serve /metrics on this port (webhook mode serves it beside the webhook)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # reminder fan-outs with allow_paid_broadcast: up to 1,000 msg/s, 0.1 Star each
+    paid_broadcast: bool = False
     # SIGTERM/SIGINT: how long in-flight updates and job runs may take before they are cut off
     shutdown_timeout: float = Field(default=10.0, ge=0)
     # "1,2" or "1 2" in the environment; NoDecode keeps pydantic-settings from expecting JSON.

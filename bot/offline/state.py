@@ -32,6 +32,7 @@ from bot.offline.records import (
     decode_field,
     poll_payload,
 )
+from bot.offline.stars import StarBalance
 from bot.offline.telegram_html import HtmlParseError, parse_html
 
 
@@ -90,7 +91,8 @@ class TelegramState:
         self._poll_ids = itertools.count(5_000_000_000_000_000_001)
         self._ephemeral_ids = itertools.count(1)
         self._update_ids = itertools.count(1)
-        self._sent_overall: deque[datetime] = deque()
+        self._sent_overall: deque[datetime] = deque()  # free messages (paid ones go apart)
+        self.stars = StarBalance()  # paid broadcast: the balance, the 1,000/s (stars.py)
         self._rate_windows: dict[int, deque[datetime]] = defaultdict(deque)
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             name[3:]: getattr(self, name) for name in dir(self) if name.startswith("on_")
@@ -154,10 +156,15 @@ class TelegramState:
                 self._violation(f"unknown method {method}")
                 raise TelegramError(404, "Not Found")
             self._injected_failure(method)
+            paid = method in SEND_METHODS and params.get("allow_paid_broadcast") is True
             if method in SEND_METHODS or method in EDIT_METHODS:
                 self._check_reachable(params)
-                self._check_rate(params)
+                if paid:
+                    self.stars.check_balance()
+                self._check_rate(params, paid=paid)
             result = handler(params) if not files else handler({**params, "_files": files})
+            if paid:
+                self.stars.charge()
         except TelegramError as error:
             request.error = error.description
             return error.status, error.payload()
@@ -208,7 +215,7 @@ class TelegramState:
             if me is not None and me.status in {"left", "kicked"}:
                 raise TelegramError(403, "Forbidden: bot was kicked from the group chat")
 
-    def _check_rate(self, params: dict[str, Any]) -> None:
+    def _check_rate(self, params: dict[str, Any], *, paid: bool = False) -> None:
         now = self.clock.now()
         chat_id = int(params["chat_id"])
         chat_type = self.chats[chat_id]["type"]
@@ -221,11 +228,16 @@ class TelegramState:
         per_chat = self._rate_windows[chat_id]
         while per_chat and now - per_chat[0] >= window:
             per_chat.popleft()
-        if len(overall) >= self.limits.overall_per_second:
+        paid_wait = self.stars.wait(now)
+        if paid and paid_wait is not None:
+            self._too_many(paid_wait, "paid broadcast 1000/s")
+        if not paid and len(overall) >= self.limits.overall_per_second:
             self._too_many(overall[0] + timedelta(seconds=1) - now, "overall 30/s")
         if limit is not None and len(per_chat) >= limit:
             self._too_many(per_chat[0] + window - now, f"{limit} per {window} in chat {chat_id}")
-        overall.append(now)
+        if not paid:
+            overall.append(now)
+        self.stars.count(now)
         per_chat.append(now)
         if len(self._rate_windows) > 50_000:  # a big fan-out: drop windows that have emptied
             for other in [

@@ -34,6 +34,9 @@ class FakeTelegram(PollsAndPhotos):
     def on_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
 
+    def on_getMyStarBalance(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.stars.payload()
+
     def on_logOut(self, params: dict[str, Any]) -> bool:
         return True
 

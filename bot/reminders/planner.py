@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.reminders.types import Planned, Selection
+from bot.reminders.types import Planned, Selection, Subscription
 from content.models import CalendarEvent
 
 LEADS = (0, 1, 7)
+FAN_OUT_SPAN = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,16 @@ class ReminderRule:
     send_hour: int
     leads: tuple[int, ...]
     selection: Selection
+
+    @classmethod
+    def of(cls, subscription: Subscription, default_timezone: str) -> ReminderRule:
+        """What a stored subscription asks for: in its chat's time zone, else the bot's."""
+        return cls(
+            timezone=subscription.timezone or default_timezone,
+            send_hour=subscription.send_hour,
+            leads=subscription.leads,
+            selection=Selection(subscription.scope, subscription.topics),
+        )
 
 
 def day_key(month: int, day: int) -> str:
@@ -107,3 +118,27 @@ def plan_groups(
                     for chat_id in chat_ids:
                         yield Planned(chat_id, day, occurrence, lead, due_at)
             send_day += timedelta(days=1)
+
+
+def next_fan_out(
+    calendar: Sequence[CalendarEvent],
+    groups: Sequence[tuple[ReminderRule, Sequence[int]]],
+    start: datetime,
+    horizon: timedelta = timedelta(days=366),
+) -> tuple[datetime, int] | None:
+    """The next fan-out after ``start``: when its first delivery falls due, and how many fall
+    due within ``FAN_OUT_SPAN`` of it (the chats' time zones spread one date over a day).
+    One chat stands for its group, so 100,000 chats cost what their few rules cost."""
+    firsts = [
+        planned.due_at
+        for rule, _ in groups
+        if (planned := next(plan_groups(calendar, [(rule, [0])], start, start + horizon), None))
+    ]
+    if not firsts:
+        return None
+    first, end = min(firsts), min(firsts) + FAN_OUT_SPAN
+    count = sum(
+        len(chats) * sum(1 for _ in plan_groups(calendar, [(rule, [0])], first, end))
+        for rule, chats in groups
+    )
+    return first, count

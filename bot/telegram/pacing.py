@@ -24,6 +24,12 @@ turn and its write), so every window here is longer than Telegram's.
   it may still be on their way out with them.
 - A 429 pauses its chat for ``retry_after``; a second chat throttled within a second means the
   whole bot is over its budget, and everything pauses.
+- Paid broadcast (``Lane.PAID``, Bot API 7.11): messages sent with ``allow_paid_broadcast``
+  have a budget of their own, ``paid_per_second`` (800) spaced and capped the same way, beside
+  the free one that replies keep. Telegram allows up to 1,000 a second for them; 800 with the
+  cap (920 in any 1.15 s) leaves room for the free 29 beside them. The per-chat windows hold
+  for every lane: paying lifts the bot's broadcast limit, not a chat's (the Bot API lets paid
+  messages ignore "broadcasting limits"; the per-chat ones are not among them).
 
 Fair: replies to people (``Lane.REPLY``) go before bulk traffic (``Lane.BULK``, reminder
 fan-outs); within a lane, chats take turns (round robin: a chat that has just sent goes to the
@@ -54,6 +60,18 @@ class Lane(IntEnum):
 
     REPLY = 0  # answers to people
     BULK = 1  # reminder fan-outs: they take the slots replies leave
+    PAID = 2  # a fan-out with paid broadcast on: its own budget, beside the free one
+
+    @property
+    def budget(self) -> Budget:
+        return Budget.PAID if self is Lane.PAID else Budget.FREE
+
+
+class Budget(IntEnum):
+    """The overall budgets: free (about 30 a second) and paid broadcast (up to 1,000)."""
+
+    FREE = 0
+    PAID = 1
 
 
 @dataclass(frozen=True)
@@ -66,16 +84,21 @@ class Limits:
     # by the spread of latency. Overall, the cap keeps it at most 0.2 s (see above).
     margin_s: float = 0.15
     chat_margin_s: float = 0.3
+    paid_per_second: float = 800
 
     @property
     def spacing(self) -> int:
-        """Microseconds between two departures of the whole bot."""
-        return max(1, round(SECOND / self.overall_per_second))
+        """Microseconds between two departures of the whole bot (the free budget)."""
+        return self.spacing_of(Budget.FREE)
 
-    def overall_window(self) -> tuple[int, int]:
-        """The cap: how many departures of the whole bot in how many microseconds."""
+    def spacing_of(self, budget: Budget) -> int:
+        rate = self.paid_per_second if budget is Budget.PAID else self.overall_per_second
+        return max(1, round(SECOND / rate))
+
+    def overall_window(self, budget: Budget = Budget.FREE) -> tuple[int, int]:
+        """The cap: how many departures of one budget in how many microseconds."""
         window = SECOND + round(self.margin_s * SECOND)
-        return math.ceil(window / self.spacing), window
+        return math.ceil(window / self.spacing_of(budget)), window
 
     def window(self, chat_id: int) -> tuple[int, int]:
         """How many messages ``chat_id`` may receive in how many microseconds."""
@@ -94,8 +117,10 @@ class Pacer(Generic[Item]):
         self._lanes: tuple[OrderedDict[int, deque[Item]], ...] = tuple(OrderedDict() for _ in Lane)
         self._queued: Counter[int] = Counter()
         self._sent: dict[int, deque[int]] = {}  # per chat: its departures still in its window
-        self._sent_all: deque[int] = deque()  # every departure still in the overall cap's window
-        self._tat: int | None = None  # the GCRA's theoretical time of the next departure
+        # Per budget: every departure still in its cap's window, and the GCRA's theoretical
+        # time of its next departure.
+        self._sent_all: tuple[deque[int], ...] = tuple(deque() for _ in Budget)
+        self._tat: list[int | None] = [None for _ in Budget]
         self._paused: dict[int, int] = {}  # chat -> paused until (429)
         self._paused_all = 0
         self._last_throttle: tuple[int, int] | None = None  # (chat, when)
@@ -142,14 +167,16 @@ class Pacer(Generic[Item]):
 
     # ---- when ---------------------------------------------------------------------------------
 
-    def _slot(self, now: int) -> int:
-        """The earliest moment the overall limits (spacing, burst, cap, a flood pause) let
+    def _slot(self, now: int, budget: Budget) -> int:
+        """The earliest moment a budget's limits (spacing, burst, cap, a flood pause) let
         anything leave."""
         at = self._paused_all
-        if self._tat is not None:
-            at = max(at, self._tat - (self.limits.overall_burst - 1) * self.limits.spacing)
-        count, window = self.limits.overall_window()
-        return max(at, _window_opens(_prune(self._sent_all, window, now), count, window))
+        tat = self._tat[budget]
+        if tat is not None:
+            at = max(at, tat - (self.limits.overall_burst - 1) * self.limits.spacing_of(budget))
+        count, window = self.limits.overall_window(budget)
+        sent = _prune(self._sent_all[budget], window, now)
+        return max(at, _window_opens(sent, count, window))
 
     def _recent(self, chat_id: int, now: int) -> deque[int]:
         sent = self._sent.get(chat_id)
@@ -163,24 +190,28 @@ class Pacer(Generic[Item]):
         count, window = self.limits.window(chat_id)
         return max(paused, _window_opens(self._recent(chat_id, now), count, window))
 
-    def earliest(self, chat_id: int, now: int) -> int:
+    def earliest(self, chat_id: int, now: int, lane: Lane) -> int:
         """The earliest moment, not before ``now``, a message to ``chat_id`` could leave."""
-        return max(now, self._slot(now), self.ready_at(chat_id, now))
+        return max(now, self._slot(now, lane.budget), self.ready_at(chat_id, now))
 
     def next_departure(self, now: int) -> int | None:
         """When the next waiting item may leave (``now`` if one may already); None if none
         waits. Nothing waits past this moment while something is eligible."""
-        ready = [self.ready_at(chat, now) for lane in self._lanes for chat in lane]
-        if not ready:
-            return None
-        return max(now, self._slot(now), min(ready))
+        moments = [
+            max(self._slot(now, Lane(number).budget), min(self.ready_at(c, now) for c in chats))
+            for number, chats in enumerate(self._lanes)
+            if chats
+        ]
+        return max(now, min(moments)) if moments else None
 
     def pop_due(self, now: int) -> Item | None:
         """The item that leaves at ``now``, counted as sent; None if nothing may leave yet.
-        At most one item leaves at any moment (the overall spacing)."""
-        if now < self._slot(now):
-            return None
-        for lane in self._lanes:
+        At most one item of a budget leaves at any moment (its spacing)."""
+        open_budgets = {budget for budget in Budget if self._slot(now, budget) <= now}
+        for number, lane in enumerate(self._lanes):
+            budget = Lane(number).budget
+            if budget not in open_budgets:
+                continue
             for chat_id, queue in lane.items():
                 if self.ready_at(chat_id, now) <= now:
                     item = queue.popleft()
@@ -189,19 +220,22 @@ class Pacer(Generic[Item]):
                     else:
                         del lane[chat_id]
                     self._dequeued(chat_id)
-                    self._depart(chat_id, now)
+                    self._depart(chat_id, now, budget)
                     return item
         return None
 
-    def _depart(self, chat_id: int, now: int) -> None:
-        self._tat = (now if self._tat is None else max(self._tat, now)) + self.limits.spacing
-        self._sent_all.append(now)
+    def _depart(self, chat_id: int, now: int, budget: Budget) -> None:
+        tat = self._tat[budget]
+        self._tat[budget] = (now if tat is None else max(tat, now)) + self.limits.spacing_of(
+            budget
+        )
+        self._sent_all[budget].append(now)
         self._sent.setdefault(chat_id, deque()).append(now)
         self._departures += 1
         if self._departures % SWEEP_EVERY == 0:
             self._sweep(now)
 
-    def departs(self, chat_id: int, granted_at: int, now: int) -> bool:
+    def departs(self, chat_id: int, granted_at: int, now: int, lane: Lane) -> bool:
         """A departure granted at ``granted_at`` really leaves at ``now``: move it there if the
         cap and the chat's window still hold (True); otherwise withdraw it (False) and the
         caller queues it again. Every departure recorded so far is at or before ``now``, so
@@ -210,19 +244,20 @@ class Pacer(Generic[Item]):
             return True
         self.overslept(granted_at, now)
         sent = self._sent.setdefault(chat_id, deque())
-        _forget(self._sent_all, granted_at)
+        sent_all = self._sent_all[lane.budget]
+        _forget(sent_all, granted_at)
         _forget(sent, granted_at)
-        count, window = self.limits.overall_window()
+        count, window = self.limits.overall_window(lane.budget)
         chat_count, chat_window = self.limits.window(chat_id)
         if (
             max(
-                _window_opens(_prune(self._sent_all, window, now), count, window),
+                _window_opens(_prune(sent_all, window, now), count, window),
                 _window_opens(_prune(sent, chat_window, now), chat_count, chat_window),
             )
             > now
         ):
             return False
-        self._sent_all.append(now)
+        sent_all.append(now)
         sent.append(now)
         return True
 
@@ -230,9 +265,13 @@ class Pacer(Generic[Item]):
         """Something meant to happen at ``planned`` ran only at ``now``. Later by more than a
         spacing, the loop was stalled: the GCRA's burst is for a quiet moment, so the next
         departures go evenly spaced from ``now``."""
-        spacing = self.limits.spacing
-        if self._tat is not None and now - planned > spacing:
-            self._tat = max(self._tat, now + (self.limits.overall_burst - 1) * spacing)
+        if now - planned <= self.limits.spacing:
+            return
+        for budget in Budget:
+            tat = self._tat[budget]
+            if tat is not None:
+                spacing = self.limits.spacing_of(budget)
+                self._tat[budget] = max(tat, now + (self.limits.overall_burst - 1) * spacing)
 
     def _sweep(self, now: int) -> None:
         """Forget chats whose window has emptied and pauses that are over: a 100,000-chat

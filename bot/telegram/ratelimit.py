@@ -8,8 +8,10 @@ A 429 pauses its chat (or, in a flood, everything) for ``retry_after``, and the 
 again first in its chat. Waiting uses the injected clock, so tests never sleep in real time.
 
 Sends made inside ``bulk_sends()`` (the reminder fan-out) take only the slots replies to people
-leave. Features that can skip a message (a lobby's player list) ask ``has_room`` first and
-leave the budget to the messages that matter.
+leave. With paid broadcast on (``broadcast.py``) they carry ``allow_paid_broadcast`` instead and
+go in the paid budget; a paid message Telegram refuses is sent again unpaid, and the rest of
+the fan-out with it. Features that can skip a message (a lobby's player list) ask ``has_room``
+first and leave the budget to the messages that matter.
 
 No background task: the first waiting request leads the queue (sleeps until the next departure
 and releases whoever is due), and when its own turn comes it hands the lead to another waiter.
@@ -29,11 +31,12 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.clock import Clock
+from bot.telegram.broadcast import PaidBroadcast
 from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
 
 if TYPE_CHECKING:
@@ -86,9 +89,12 @@ class _Ticket:
 
 
 class RateLimiter:
-    def __init__(self, clock: Clock, limits: Limits | None = None) -> None:
+    def __init__(
+        self, clock: Clock, limits: Limits | None = None, *, paid_broadcast: bool = False
+    ) -> None:
         self.clock = clock
         self.pacer: Pacer[_Ticket] = Pacer(limits)
+        self.paid = PaidBroadcast(clock, enabled=paid_broadcast)
         self._leader: _Ticket | None = None
         self._leader_wakes_at: int | None = None
         self._poke: asyncio.Future[None] | None = None
@@ -116,26 +122,32 @@ class RateLimiter:
     def throttled(self, chat_id: int, retry_after_s: float) -> None:
         self.pacer.throttled(chat_id, retry_after_s, self._now())
 
-    async def acquire(self, chat_id: int, *, retry: bool = False) -> None:
+    async def acquire(
+        self, chat_id: int, *, retry: bool = False, lane: Lane | None = None
+    ) -> None:
         """Wait for this request's turn; it counts as sent when this returns. A ``retry`` goes
-        before the chat's other waiting requests, keeping their order."""
+        before the chat's other waiting requests, keeping their order. The lane is the
+        context's (``bulk_sends``) unless given."""
+        lane = _lane.get() if lane is None else lane
         first = retry
         # The turn is granted by the queue's leader; this task runs some time later (at once,
         # unless the event loop is busy). It counts where it really leaves, so a few late
         # grants cannot leave together over the limits: if it no longer fits, it queues again.
-        while not self.pacer.departs(chat_id, await self._turn(chat_id, first), self._now()):
+        while not self.pacer.departs(
+            chat_id, await self._turn(chat_id, first, lane), self._now(), lane
+        ):
             first = True
 
-    async def _turn(self, chat_id: int, first: bool) -> int:
+    async def _turn(self, chat_id: int, first: bool, lane: Lane) -> int:
         """Queue and wait until the pacer grants this request; returns when it was granted."""
-        ticket = _Ticket(chat_id, _lane.get())
+        ticket = _Ticket(chat_id, lane)
         self.pacer.push(ticket, chat_id, ticket.lane, first=first)
         try:
             while ticket.granted_at is None:
                 if self._leader is None:
                     await self._lead(ticket)
                 else:
-                    self._poke_if_sooner(chat_id)
+                    self._poke_if_sooner(chat_id, lane)
                     ticket.wake = asyncio.get_running_loop().create_future()
                     await ticket.wake
         except BaseException:  # cancelled (shutdown): its place goes to the others
@@ -185,11 +197,11 @@ class RateLimiter:
             self._poke = None
             self._leader_wakes_at = None
 
-    def _poke_if_sooner(self, chat_id: int) -> None:
+    def _poke_if_sooner(self, chat_id: int, lane: Lane) -> None:
         poke, wakes_at = self._poke, self._leader_wakes_at
         if poke is None or poke.done() or wakes_at is None:
             return
-        if self.pacer.earliest(chat_id, self._now()) < wakes_at:
+        if self.pacer.earliest(chat_id, self._now(), lane) < wakes_at:
             poke.set_result(None)
 
     def _wake_a_waiter(self) -> None:
@@ -211,26 +223,72 @@ class RateLimitMiddleware(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         chat_id = _chat_id(method)
         counted = chat_id if method.__api_method__ in COUNTED_METHODS else None
-        for attempt in range(1, MAX_RETRY_AFTER_ATTEMPTS + 1):
-            if counted is not None:
-                await self.limiter.acquire(counted, retry=attempt > 1)
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as error:
-                if attempt == MAX_RETRY_AFTER_ATTEMPTS:
-                    raise
-                # 429 means the request was not carried out: waiting and retrying is safe.
-                log.warning(
-                    "429 on %s to %s: waiting %s s",
-                    method.__api_method__,
-                    chat_id,
-                    error.retry_after,
-                )
+        lane = _lane.get()
+        if counted is not None and lane is Lane.BULK and self._pays(method):
+            lane = Lane.PAID
+            method.allow_paid_broadcast = True  # type: ignore[attr-defined]
+        refused: str | None = None  # why Telegram refused this message paid
+        went = False
+        try:
+            for attempt in range(1, MAX_RETRY_AFTER_ATTEMPTS + 1):
                 if counted is not None:
-                    self.limiter.throttled(counted, error.retry_after)
-                else:
-                    await self.limiter.clock.sleep(error.retry_after)
-        raise AssertionError("unreachable")
+                    lane = await self._turn(bot, method, counted, lane, retry=attempt > 1)
+                try:
+                    response = await make_request(bot, method)
+                except TelegramBadRequest as error:
+                    if lane is not Lane.PAID or attempt == MAX_RETRY_AFTER_ATTEMPTS:
+                        raise
+                    # Whatever Telegram's words, the same message unpaid tells whether paying
+                    # was the problem (the balance): if it goes, the rest of the fan-out goes
+                    # unpaid too; if it fails again, that error is the chat's and is raised.
+                    refused, lane = error.message, _unpaid(method)
+                    self.limiter.paid.doubt()
+                    continue
+                except TelegramRetryAfter as error:
+                    if attempt == MAX_RETRY_AFTER_ATTEMPTS:
+                        raise
+                    # 429 means the request was not carried out: waiting and retrying is safe.
+                    log.warning(
+                        "429 on %s to %s: waiting %s s",
+                        method.__api_method__,
+                        chat_id,
+                        error.retry_after,
+                    )
+                    if counted is not None:
+                        self.limiter.throttled(counted, error.retry_after)
+                    else:
+                        await self.limiter.clock.sleep(error.retry_after)
+                    continue
+                if lane is Lane.PAID:
+                    self.limiter.paid.sent()
+                went = True
+                return response
+            raise AssertionError("unreachable")
+        finally:
+            if refused is not None:
+                self.limiter.paid.resolve(refused, unpaid_went=went)
+
+    async def _turn(
+        self, bot: Bot, method: TelegramMethod[Any], chat_id: int, lane: Lane, *, retry: bool
+    ) -> Lane:
+        """Wait for this message's turn; returns the lane it leaves in."""
+        await self.limiter.acquire(chat_id, retry=retry, lane=lane)
+        if lane is Lane.PAID and not self.limiter.paid.active:
+            # Paid broadcast stopped while this one waited: it goes unpaid, in turn.
+            lane = _unpaid(method)
+            await self.limiter.acquire(chat_id, retry=True, lane=lane)
+        if lane is Lane.PAID:
+            await self.limiter.paid.before_paid_send(bot)
+        return lane
+
+    def _pays(self, method: TelegramMethod[Any]) -> bool:
+        return self.limiter.paid.active and "allow_paid_broadcast" in type(method).model_fields
+
+
+def _unpaid(method: TelegramMethod[Any]) -> Lane:
+    """The message goes without allow_paid_broadcast, in the free bulk lane."""
+    method.allow_paid_broadcast = None  # type: ignore[attr-defined]
+    return Lane.BULK
 
 
 def _chat_id(method: TelegramMethod[Any]) -> int | None:
