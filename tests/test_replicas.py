@@ -89,10 +89,10 @@ async def claims(replica: Replica) -> Counter[tuple[str, str | None]]:
     return Counter((row[0], row[1]) for row in rows)
 
 
-async def vote_on_both(
-    replicas: tuple[Replica, Replica], voter: Actor, poll: StoredMessage, option: int
+async def vote_on(
+    replicas: tuple[Replica, ...], voter: Actor, poll: StoredMessage, option: int
 ) -> None:
-    """One vote, whose update Telegram hands to both replicas at the same moment."""
+    """One vote, whose update Telegram hands to each of ``replicas`` at the same moment."""
     assert poll.poll_id is not None
     voter.world.telegram.polls[poll.poll_id].answers[voter.id] = [option]
     answer = {
@@ -227,7 +227,7 @@ async def test_a_group_game_answered_on_both_replicas_counts_every_answer_once(
         if number == 3:
             del choices[carol]  # Carol stays silent: the timer moves the game on
         for actor, option in choices.items():
-            await vote_on_both(replicas, actor, poll, option)
+            await vote_on(replicas, actor, poll, option)
         if number == 3:
             clock.advance(seconds=25)  # the question's 20 s and the grace
             await asyncio.gather(*(r.services.quiz.tick(r.world.bot) for r in (a, b)))
@@ -274,3 +274,22 @@ async def test_two_ticks_at_once_handle_each_timeout_once(
     assert polls == ["[1/4]", "[2/4]", "[3/4]"], "each question sent once"
     paused = [m for m in telegram.messages.values() if "пауз" in (m.text or "").lower()]
     assert len(paused) == 1
+
+
+async def test_the_last_answer_moves_the_game_on_whichever_replica_gets_it(
+    replicas: tuple[Replica, Replica],
+) -> None:
+    """Votes alternate between the replicas, so each question's last vote reaches the replica
+    that did not send it: that replica must see the round as it is now (a copy it kept from
+    the question before would not know the question it answers is the current one)."""
+    a, b = replicas
+    alice, bob = a.world.user("Alice", "ru"), a.world.user("Bob", "ru")
+    group = a.world.group("Delegates", {alice: "creator", bob: "member"})
+    await start_group_game(group, alice, bob)
+    for number in range(1, 4):
+        poll = a.world.last_poll(group)
+        right = a.world.right_option(poll)
+        first, last = (b, a) if number % 2 else (a, b)
+        await vote_on((first,), alice, poll, right)
+        await vote_on((last,), bob, poll, right)
+        assert len(a.world.polls(group)) == number + 1, "both answered: the next one at once"
