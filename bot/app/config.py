@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # reminder fan-outs with allow_paid_broadcast: up to 1,000 msg/s, 0.1 Star each
     paid_broadcast: bool = False
+    # Several replicas: seconds a replica's claim on reminder deliveries holds, and so how long
+    # a dead replica's claimed reminders wait before another sends them. It must outlast the
+    # sending of one batch (200 at the replicas' share of the pace), or a live claim is retaken.
+    delivery_lease: float = Field(default=180.0, ge=5)
     # SIGTERM/SIGINT: how long in-flight updates and job runs may take before they are cut off
     shutdown_timeout: float = Field(default=10.0, ge=0)
     # "1,2" or "1 2" in the environment; NoDecode keeps pydantic-settings from expecting JSON.

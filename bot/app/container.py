@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -73,6 +73,7 @@ async def create_services(
     profiles = Profiles(chats, users, settings.bot_default_language)
     quiz_repo = QuizRepository(db, clock.now)
     reminder_repo = ReminderRepository(db, clock.now)
+    reminder_repo.lease = timedelta(seconds=settings.delivery_lease)
     zone = settings.bot_timezone
     reminders = ReminderService(reminder_repo, catalog, profiles, clock, zone, limiter.paid)
     metrics = Metrics()
