@@ -128,6 +128,36 @@ async def test_an_older_server_gets_alerts_and_plain_keyboards_and_is_asked_once
     assert verdicts(world, group, bob) == []
 
 
+async def test_a_server_that_ignores_ephemeral_messages_gets_its_public_copy_deleted(
+    world: World, services: Services
+) -> None:
+    """A server before Bot API 10.3 that takes the unknown parameter without a word posts the
+    private verdict to the whole group: the bot sees no ephemeral id in the answer, deletes the
+    message at once, answers with the alert, and never asks that server again."""
+    world.telegram.api_version = (10, 2)
+    world.telegram.ignores_unknown_ephemeral = True
+    group, admin, bob = await private_answers_game(world, "en")
+    requests = await bob.tap("A.", chat=group)
+    alert = requests[-1]
+    assert alert.method == "answerCallbackQuery" and alert.params["show_alert"]
+    assert alert.params["text"].startswith(("✅", "❌"))
+    [posted] = [
+        message
+        for (chat_id, _), message in world.telegram.messages.items()
+        if chat_id == group["id"] and "Only you see" in (message.text or "")
+    ]
+    assert posted.receiver_id is None, "the server showed it to everyone"
+    assert posted.deleted, "and the bot took it back"
+    assert verdicts(world, group, bob) == verdicts(world, group, admin) == []
+    await admin.tap("B.", chat=group)  # the second answer closes the first question
+    await bob.tap("A.", chat=group)
+    await admin.tap("B.", chat=group)
+    private = [r for r in world.telegram.requests if "ephemeral_message_parameters" in r.params]
+    assert [r.error is None for r in private] == [False, True], (
+        "one refusal for the disabled buttons, one public post, then alerts without asking"
+    )
+
+
 async def test_a_full_group_minute_gets_the_alert_rather_than_hold_back_the_game(
     world: World, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

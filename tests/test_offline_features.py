@@ -162,3 +162,18 @@ def test_an_older_server_refuses_what_it_does_not_know(
     assert status == 400 and refused in answer["description"]
     server.api_version = (10, 3)
     assert send(server, GROUP["id"], **params)[0] == 200
+
+
+@pytest.mark.parametrize(("version", "ephemeral"), [((10, 2), False), ((10, 3), True)])
+def test_a_server_set_to_ignore_the_unknown_ephemeral_parameter_posts_to_everyone(
+    server: FakeTelegram, version: tuple[int, int], ephemeral: bool
+) -> None:
+    server.ignores_unknown_ephemeral = True
+    server.api_version = version
+    status, answer = send(
+        server, GROUP["id"], ephemeral_message_parameters={"receiver_user_id": 7}
+    )
+    assert status == 200
+    assert ("ephemeral_message_id" in answer["result"]) is ephemeral
+    [stored] = server.messages.values()
+    assert (stored.receiver_id == 7) is ephemeral, "a server that knows it keeps it private"

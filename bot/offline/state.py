@@ -76,6 +76,9 @@ class TelegramState:
         self.callback_senders: dict[str, tuple[int, int, int]] = {}
         # An older Bot API (a test's switch): the fields it does not know are refused.
         self.api_version = API_VERSION
+        # An older server that takes an ephemeral_message_parameters it does not know without a
+        # word (a test's switch): the message goes to the whole chat, with no ephemeral id.
+        self.ignores_unknown_ephemeral = False
         self.descriptions: dict[str, str] = {}  # language code ("" = default) -> text
         self.short_descriptions: dict[str, str] = {}
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}

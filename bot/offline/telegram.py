@@ -118,7 +118,8 @@ class FakeTelegram(PollsAndPhotos):
         markup = self._markup(params.get("reply_markup"))
         chat_id = int(params["chat_id"])
         ephemeral = params.get("ephemeral_message_parameters")
-        if ephemeral is not None:
+        ignored = self.ignores_unknown_ephemeral and not self.knows("ephemeral_message_parameters")
+        if ephemeral is not None and not ignored:
             return self._send_ephemeral(chat_id, ephemeral, text, params.get("text"), markup)
         message = self._store(chat_id, text=text, html=params.get("text"), reply_markup=markup)
         self.sent_per_chat[message.chat_id] += 1

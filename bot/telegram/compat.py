@@ -4,18 +4,24 @@
 |---|---|---|
 | button ``style`` | 9.4 | the style is dropped |
 | ``<tg-time>`` (a ``date_time`` entity) | 9.5 | the tag's own text, written in the chat's zone |
-| ephemeral messages | 10.3 | ``EphemeralUnsupported``: the caller answers another way |
+| poll ``allows_revoting`` | 9.6 | dropped (quizzes never allowed it before) |
+| poll ``hide_results_until_closes`` | 9.6 | dropped: votes show as they come |
+| poll ``shuffle_options`` | 9.6 | dropped: everyone sees the bot's order |
+| poll ``description`` | 9.6 | dropped: the explanation still cites |
+| poll ``media`` | 10.0 | ``PollMediaUnsupported``: the picture goes first as a photo |
+| ephemeral messages | 10.3 | ``EphemeralUnsupported``: the verdict becomes an alert |
 | ``disabled`` buttons | 10.3 | the disabled buttons are dropped (an empty keyboard goes) |
 
-A server that does not know a field answers 400 naming it (an older ``tg-time``-less parser
-fails on the tag); the middleware then remembers the feature as missing for the life of the
-process and sends the same request again without it, so each feature costs at most one
-refused request and nothing the user should see is lost. An ephemeral message has no
-equivalent a middleware could send (the private verdict becomes an alert, which only its
-caller can give), so that request raises ``EphemeralUnsupported``, and later ones raise it
-without a request. A server that silently ignores the parameter would post the message to
-the whole group: the answer then has no ``ephemeral_message_id``, the message is deleted at
-once and the same exception raised.
+A server that does not know a field answers 400 naming it (``field "x" is not supported``; an
+older ``tg-time``-less parser fails on the tag). The middleware then remembers the feature as
+missing for the life of the process and sends the same request again without it, so each
+feature costs at most one refused request and nothing the user should see is lost. Two have no
+equivalent a middleware could send: a private verdict becomes an alert, which only its caller
+can give, and a poll's picture goes as a photo message before the poll, which only the quiz
+knows to send. Their requests raise a ``FeatureUnsupported`` for the caller to catch, and later
+ones raise it without a request. A server that silently ignores the ephemeral parameter would
+post the message to the whole group: the answer then has no ``ephemeral_message_id``, the
+message is deleted at once and the same exception raised.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import TelegramMethod
+from aiogram.methods import SendPoll, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -42,14 +48,48 @@ _TEXT_FIELDS = ("text", "caption")
 
 
 class Feature(StrEnum):
+    """Each value is the name a refusing server quotes."""
+
     STYLE = "style"
     DATE_TIME = "tg-time"
+    POLL_REVOTING = "allows_revoting"
+    POLL_HIDDEN_RESULTS = "hide_results_until_closes"
+    POLL_SHUFFLE = "shuffle_options"
+    POLL_DESCRIPTION = "description"
+    POLL_MEDIA = "media"
     EPHEMERAL = "ephemeral_message_parameters"
     DISABLED = "disabled"
 
 
-class EphemeralUnsupported(Exception):
+# Fields of sendPoll, left out by setting them to None (aiogram sends no None). Checked on
+# sendPoll only: other methods have a ``description`` or ``media`` of their own.
+POLL_FIELDS = frozenset(
+    {
+        Feature.POLL_REVOTING,
+        Feature.POLL_HIDDEN_RESULTS,
+        Feature.POLL_SHUFFLE,
+        Feature.POLL_DESCRIPTION,
+        Feature.POLL_MEDIA,
+    }
+)
+
+
+class FeatureUnsupported(Exception):
+    """The server lacks a feature that only the caller can replace."""
+
+
+class EphemeralUnsupported(FeatureUnsupported):
     """The server cannot send a message that only one member of a group sees."""
+
+
+class PollMediaUnsupported(FeatureUnsupported):
+    """The server cannot send a poll with a picture."""
+
+
+_LEFT_TO_CALLER: dict[Feature, type[FeatureUnsupported]] = {
+    Feature.EPHEMERAL: EphemeralUnsupported,
+    Feature.POLL_MEDIA: PollMediaUnsupported,
+}
 
 
 def plain_moments(text: str) -> str:
@@ -76,12 +116,16 @@ def uses(method: TelegramMethod[Any], feature: Feature) -> bool:
             )
         case Feature.EPHEMERAL:
             return getattr(method, "ephemeral_message_parameters", None) is not None
+        case _:
+            return isinstance(method, SendPoll) and getattr(method, feature.value) is not None
 
 
 def without(
     method: TelegramMethod[TelegramType], feature: Feature
 ) -> TelegramMethod[TelegramType]:
-    """The same request without ``feature`` (never called for EPHEMERAL)."""
+    """The same request without ``feature`` (never called for those left to the caller)."""
+    if feature in POLL_FIELDS:
+        return method.model_copy(update={feature.value: None})
     if feature == Feature.DATE_TIME:
         changed: dict[str, Any] = {
             name: plain_moments(value)
@@ -104,7 +148,8 @@ def without(
 
 
 def refused(error: TelegramBadRequest, method: TelegramMethod[Any]) -> Feature | None:
-    """The feature of ``method`` that the server said it does not know, if any."""
+    """The feature of ``method`` that the server said it does not know, if any: the one place
+    that reads Telegram's refusals of a newer feature."""
     text = error.message
     for feature in Feature:
         if not uses(method, feature):
@@ -128,8 +173,8 @@ class BotApiCompat(BaseRequestMiddleware):
     def _adapted(self, method: TelegramMethod[TelegramType]) -> TelegramMethod[TelegramType]:
         for feature in self.missing:
             if uses(method, feature):
-                if feature == Feature.EPHEMERAL:
-                    raise EphemeralUnsupported
+                if feature in _LEFT_TO_CALLER:
+                    raise _LEFT_TO_CALLER[feature]
                 method = without(method, feature)
         return method
 
