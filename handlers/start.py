@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.library import views
-from bot.library.deeplinks import parse_payload
+from bot.library.deeplinks import PayloadKind, parse_payload
 from bot.library.service import Library
 from bot.profiles.service import Profiles
 from bot.profiles.types import Chat, User
@@ -48,15 +48,15 @@ def setup() -> Router:
             if chat_record is not None:
                 await profiles.set_language(chat_record, user_record, link.lang)
             t = Translator(t.ui, link.lang)
-        if link is not None and link.kind == "topic" and topic is not None:
+        if link is not None and link.kind == PayloadKind.TOPIC and topic is not None:
             await send(message, views.topic_screen(catalog, t, topic, -1))
             return
-        if link is not None and link.kind == "quiz":
+        if link is not None and link.kind == PayloadKind.QUIZ:
             await open_quiz(
                 message, bot, link.topic or "", t, quiz, catalog, link.difficulty, link.size
             )
             return
-        if link is not None and link.kind == "subscribe":
+        if link is not None and link.kind == PayloadKind.SUBSCRIBE:
             await require_chat_admin(bot, message)
             row = await reminders.subscribe(message.chat.id)
             zone, next_send = reminders.zone(row.timezone), reminders.next_send(row)

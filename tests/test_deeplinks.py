@@ -17,6 +17,7 @@ from bot.library.deeplinks import (
     PAYLOAD_PATTERN,
     SUBSCRIBE_PAYLOAD,
     Payload,
+    PayloadKind,
     deep_link,
     parse_payload,
     qr_png,
@@ -56,12 +57,12 @@ def test_builders() -> None:
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        (topic_payload("canwfz"), Payload("topic", "canwfz")),
-        (topic_payload("unscr-1540"), Payload("topic", "unscr-1540")),
-        (quiz_payload(None), Payload("quiz", None)),
-        (quiz_payload("semipalatinsk"), Payload("quiz", "semipalatinsk")),
-        (quiz_payload("nwfz-world"), Payload("quiz", "nwfz-world")),
-        (SUBSCRIBE_PAYLOAD, Payload("subscribe", None)),
+        (topic_payload("canwfz"), Payload(PayloadKind.TOPIC, "canwfz")),
+        (topic_payload("unscr-1540"), Payload(PayloadKind.TOPIC, "unscr-1540")),
+        (quiz_payload(None), Payload(PayloadKind.QUIZ, None)),
+        (quiz_payload("semipalatinsk"), Payload(PayloadKind.QUIZ, "semipalatinsk")),
+        (quiz_payload("nwfz-world"), Payload(PayloadKind.QUIZ, "nwfz-world")),
+        (SUBSCRIBE_PAYLOAD, Payload(PayloadKind.SUBSCRIBE, None)),
     ],
 )
 def test_round_trip(payload: str, expected: Payload, lang: Lang | None) -> None:
@@ -120,7 +121,7 @@ def test_longest_payload_is_accepted() -> None:
     topic = "a" * 56
     payload = with_language(quiz_payload(topic), "kk")
     assert len(payload) == 64
-    assert parse_payload(payload) == Payload("quiz", topic, "kk")
+    assert parse_payload(payload) == Payload(PayloadKind.QUIZ, topic, "kk")
     assert parse_payload(payload + "x") is None
 
 
@@ -156,13 +157,13 @@ def test_with_language_rejects(payload: str, lang: str) -> None:
 
 def test_payload_constructor_checks_its_fields() -> None:
     with pytest.raises(ValueError):  # noqa: PT011
-        Payload("topic", None)
+        Payload(PayloadKind.TOPIC, None)
     with pytest.raises(ValueError):  # noqa: PT011
-        Payload("subscribe", "ctbt")
+        Payload(PayloadKind.SUBSCRIBE, "ctbt")
     with pytest.raises(ValueError):  # noqa: PT011
-        Payload("topic", "Bad_Id")
+        Payload(PayloadKind.TOPIC, "Bad_Id")
     with pytest.raises(ValueError):  # noqa: PT011
-        Payload("quiz", None, "de")  # type: ignore[arg-type]
+        Payload(PayloadKind.QUIZ, None, "de")  # type: ignore[arg-type]
 
 
 @given(st.text(alphabet="abcquizsubrtenk-_0123456789XYZ", max_size=70))
@@ -181,9 +182,9 @@ def test_one_spelling_per_payload(text: str) -> None:
 )
 def test_every_topic_id_round_trips(topic: str, lang: Lang | None) -> None:
     topic_link = with_language(topic_payload(topic), lang)
-    assert parse_payload(topic_link) == Payload("topic", topic, lang)
+    assert parse_payload(topic_link) == Payload(PayloadKind.TOPIC, topic, lang)
     quiz_link = with_language(quiz_payload(topic), lang)
-    assert parse_payload(quiz_link) == Payload("quiz", topic, lang)
+    assert parse_payload(quiz_link) == Payload(PayloadKind.QUIZ, topic, lang)
 
 
 # --- URLs ----------------------------------------------------------------------------------

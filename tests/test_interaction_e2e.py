@@ -16,7 +16,7 @@ from bot.app.container import Services
 from bot.app.demo import Demo
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock
-from bot.library.deeplinks import PAYLOAD_MAX, PAYLOAD_PATTERN, Payload, parse_payload
+from bot.library.deeplinks import PAYLOAD_MAX, PAYLOAD_PATTERN, Payload, PayloadKind, parse_payload
 from bot.offline.records import Request, StoredMessage
 from bot.offline.world import Actor, World
 from bot.quiz.lobby import SIZES
@@ -338,7 +338,7 @@ def test_a_quiz_payload_with_level_and_size_has_one_spelling(
     topic: str | None, difficulty: int, size: int | None, lang: Lang | None
 ) -> None:
     try:
-        payload = Payload("quiz", topic, lang, difficulty, size)
+        payload = Payload(PayloadKind.QUIZ, topic, lang, difficulty, size)
     except ValueError:  # a topic id that reads as another kind ("quiz-...", "subscribe")
         return
     encoded = payload.encode()
@@ -348,7 +348,7 @@ def test_a_quiz_payload_with_level_and_size_has_one_spelling(
 
 def test_every_shipped_quiz_fits_a_deep_link(shipped: Catalog) -> None:
     for topic in shipped.topics:
-        longest = Payload("quiz", topic, "kk", 3, max(SIZES)).encode()
+        longest = Payload(PayloadKind.QUIZ, topic, "kk", 3, max(SIZES)).encode()
         assert len(longest) <= PAYLOAD_MAX
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from content.models import Lang, parse_lang
@@ -47,7 +48,13 @@ QR_BORDER = 4
 _QR_DARK = "#000"
 _QR_LIGHT = "#fff"
 
-PayloadKind = Literal["topic", "quiz", "subscribe"]
+
+class PayloadKind(StrEnum):
+    TOPIC = "topic"  # a topic card
+    QUIZ = "quiz"  # a quiz, on all topics or on one, at a level and size
+    SUBSCRIBE = "subscribe"  # the anniversary reminders
+
+
 # After "quiz": the topic, the level, the number of questions. Topic ids have no capitals, so
 # "-L" and "-N" cannot be read as part of one; level 0 (any) and the default size are left out.
 _QUIZ_SETTINGS = re.compile(
@@ -87,13 +94,13 @@ class Payload:
     size: int | None = None  # a quiz's number of questions; None = the usual
 
     def __post_init__(self) -> None:
-        if self.kind != "quiz" and (self.difficulty or self.size is not None):
+        if self.kind != PayloadKind.QUIZ and (self.difficulty or self.size is not None):
             raise ValueError("only a quiz payload has a level and a size")
         if not 0 <= self.difficulty <= 3 or not 1 <= (self.size or 1) <= 99:
             raise ValueError(f"no such quiz: level {self.difficulty}, {self.size} questions")
-        if self.kind == "topic" and self.topic is None:
+        if self.kind == PayloadKind.TOPIC and self.topic is None:
             raise ValueError("a topic payload needs a topic")
-        if self.kind == "subscribe" and self.topic is not None:
+        if self.kind == PayloadKind.SUBSCRIBE and self.topic is not None:
             raise ValueError("a subscribe payload has no topic")
         if self.topic is not None:
             _check_topic(self.topic)
@@ -102,10 +109,10 @@ class Payload:
 
     def encode(self) -> str:
         """The payload string (the inverse of ``parse_payload``)."""
-        if self.kind == "topic":
+        if self.kind == PayloadKind.TOPIC:
             assert self.topic is not None  # __post_init__
             base = topic_payload(self.topic)
-        elif self.kind == "quiz":
+        elif self.kind == PayloadKind.QUIZ:
             base = quiz_payload(self.topic, self.difficulty, self.size)
         else:
             base = SUBSCRIBE_PAYLOAD
@@ -156,16 +163,18 @@ def parse_payload(payload: str) -> Payload | None:
         if lang is None:  # also "a_b_ru": the suffix would be "b_ru"
             return None
     if base == SUBSCRIBE_PAYLOAD:
-        return Payload("subscribe", None, lang)
+        return Payload(PayloadKind.SUBSCRIBE, None, lang)
     if base.startswith(QUIZ_PAYLOAD):
         quiz = _QUIZ_SETTINGS.fullmatch(base, len(QUIZ_PAYLOAD))
         if quiz is not None:
             topic, level, size = quiz.group("topic", "level", "size")
             if topic is None or _linkable_topic(topic):
-                return Payload("quiz", topic, lang, int(level or 0), int(size) if size else None)
+                return Payload(
+                    PayloadKind.QUIZ, topic, lang, int(level or 0), int(size) if size else None
+                )
         if base == QUIZ_PAYLOAD or base.startswith(_QUIZ_PREFIX):
             return None
-    return Payload("topic", base, lang) if _linkable_topic(base) else None
+    return Payload(PayloadKind.TOPIC, base, lang) if _linkable_topic(base) else None
 
 
 def deep_link(bot_username: str, payload: str, group: bool = False) -> str:

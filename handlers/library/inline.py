@@ -18,7 +18,13 @@ from aiogram.types import (
     InputTextMessageContent,
 )
 
-from bot.library.deeplinks import deep_link, parse_payload, topic_payload, with_language
+from bot.library.deeplinks import (
+    PayloadKind,
+    deep_link,
+    parse_payload,
+    topic_payload,
+    with_language,
+)
 from bot.library.service import Library
 from bot.library.types import DocumentKind, Hit
 from bot.library.views import section_index, sources_line
@@ -96,7 +102,7 @@ def setup() -> Router:
         text = query.query.strip()[:QUERY_MAX]
         results: list[InlineQueryResultUnion] = []
         quiz = parse_payload(text) if text else None
-        if quiz is not None and quiz.kind == "quiz":
+        if quiz is not None and quiz.kind == PayloadKind.QUIZ:
             if quiz.topic is None or quiz.topic in catalog.topics:  # not a renamed topic
                 card = quiz_views.quiz_card(catalog, t, username, quiz, query.chat_type)
                 results = [card]
