@@ -3,6 +3,12 @@ peak RSS is its own, and prints one JSON object.
 
 Every scenario drives the real ``create_dispatcher()``, storage and content through the offline
 Telegram; the baseline is a bare aiogram echo bot on the same fake, measured in the same run.
+
+Content, quiz and reminders take a backend (``python -m bench.scenarios quiz postgresql``): on
+PostgreSQL the scenario starts a real server of its own in a temp directory and stops it after
+(``bot.offline.postgres``: local socket, durability off as for the tests). Reminders also take
+a number of replicas: that many ``Services`` and dispatchers on the one database, sharing the
+one offline Telegram, as separate processes would (``tests/test_replicas.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +36,15 @@ from bot.app.container import Services, create_services
 from bot.app.runner import emit_startup
 from bot.clock import FakeClock, SystemClock
 from bot.offline.burst import Burst, play_burst_remote
+from bot.offline.postgres import start_postgres
 from bot.offline.records import RateLimits
 from bot.offline.telegram import FakeTelegram
 from bot.offline.wiring import offline_world
 from bot.offline.world import World
 from bot.telegram.ratelimit import Limits
 from content.loader import load_catalog
+
+BACKENDS = ("sqlite", "postgresql")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -47,16 +56,37 @@ def settings() -> Settings:
     return Settings(_env_file=None, bot_token=None)
 
 
+# The bot's own limiter paces real traffic; for throughput runs it gets out of the way.
+LIFTED = Limits(overall_per_second=10**9, group_per_minute=10**9, private_per_second=10**9)
+
+
+@contextlib.asynccontextmanager
+async def bench_database(backend: str) -> AsyncIterator[str]:
+    """What the scenario's bot opens: a SQLite file in a temp directory, as in production, or
+    a PostgreSQL server started for this scenario alone and stopped when it ends."""
+    if backend == "postgresql":
+        server = await asyncio.to_thread(start_postgres)
+        try:
+            yield server.url()
+        finally:
+            server.stop()
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            yield str(Path(folder) / "bench.sqlite3")
+
+
+async def bench_services(clock: Any, db: str, seed: int = 1) -> Services:
+    services = await create_services(settings(), clock, database=db, rng=random.Random(seed))
+    services.run_scheduler = False
+    services.limiter.limits = LIFTED
+    return services
+
+
 async def nwfz_world(
     clock: Any, limits: RateLimits = UNLIMITED, db: str = ":memory:", keep_history: bool = True
 ) -> tuple[World, Services]:
     telegram = FakeTelegram(clock, limits=limits, keep_history=keep_history)
-    services = await create_services(settings(), clock, database=db, rng=random.Random(1))
-    services.run_scheduler = False
-    # The bot's own limiter paces real traffic; for throughput runs it gets out of the way.
-    services.limiter.limits = Limits(
-        overall_per_second=10**9, group_per_minute=10**9, private_per_second=10**9
-    )
+    services = await bench_services(clock, db)
     return offline_world(telegram, services), services
 
 
@@ -138,7 +168,7 @@ SEARCHES = [
 ]
 
 
-async def scenario_content() -> dict[str, Any]:
+async def scenario_content(db: str) -> dict[str, Any]:
     clock = SystemClock()
     results: dict[str, Any] = {}
     echo = echo_world(clock)
@@ -149,7 +179,7 @@ async def scenario_content() -> dict[str, Any]:
     results["echo"] = await throughput(
         echo, lambda i: message_update(10_000 + i % users, f"hello {i}", i), 5000
     )
-    world, services = await nwfz_world(clock)
+    world, services = await nwfz_world(clock, db=db)
     for user in range(users):
         world.telegram.add_chat({"id": 10_000 + user, "type": "private", "first_name": "U"})
     await throughput(
@@ -166,7 +196,7 @@ async def scenario_content() -> dict[str, Any]:
     # Topic navigation: each user presses section buttons on a topic card it was sent.
     menus = []
     for user in range(users):
-        chat = {"id": 10_000 + user, "type": "private", "first_name": "U"}
+        chat: dict[str, Any] = {"id": 10_000 + user, "type": "private", "first_name": "U"}
         await world.feed(message_update(chat["id"], "/start canwfz", 0))
         menus.append(world.last(chat))
     topic = services.catalog.topics["canwfz"]
@@ -196,149 +226,166 @@ async def scenario_content() -> dict[str, Any]:
     return results
 
 
-async def scenario_quiz() -> dict[str, Any]:
-    """10,000 poll answers for 50 group games at once, through dispatcher and SQLite."""
+async def scenario_quiz(db: str) -> dict[str, Any]:
+    """10,000 poll answers for 50 group games at once, through the dispatcher and storage."""
     clock = SystemClock()
-    with tempfile.TemporaryDirectory() as folder:
-        world, services = await nwfz_world(clock, db=str(Path(folder) / "bench.sqlite3"))
-        games = 50
-        players_per_game = 20
-        players = [world.user(f"P{i}", "en") for i in range(games * players_per_game)]
-        groups = []
-        for game in range(games):
-            members = players[game * players_per_game : (game + 1) * players_per_game]
-            group = world.group(f"G{game}", dict.fromkeys(members, "member"))
-            groups.append((group, members))
-            await members[0].send("/quiz", chat=group)
-            for member in members[1:]:
-                await member.tap("Я играю", chat=group)
-            await members[0].tap("Начать", chat=group)
-        expected: Counter[tuple[int, int]] = Counter()
-        latencies: list[float] = []
-        update_id = 10**6
-        answers = 0
-        question_rounds = 10  # 50 games x 20 players x 10 questions = 10,000 answers
-        started = time.perf_counter()
-        for _ in range(question_rounds):
-            batch: list[dict[str, Any]] = []
-            for group, members in groups:
-                poll_message = [m for m in world.messages(group) if m.poll_id][-1]
-                poll = world.telegram.polls[poll_message.poll_id or ""]
-                assert poll.correct_option_ids is not None
-                right = poll.correct_option_ids[0]
-                for member in members:
-                    option = right if random.random() < 0.6 else (right + 1) % len(poll.options)
-                    if option == right:
-                        expected[(group["id"], member.id)] += 1
-                    poll.answers[member.id] = [option]
-                    batch.append(
-                        {
-                            "poll_answer": {
-                                "poll_id": poll.id,
-                                "user": member.user,
-                                "option_ids": [option],
-                                "option_persistent_ids": [str(option)],
-                            }
+    world, services = await nwfz_world(clock, db=db)
+    games = 50
+    players_per_game = 20
+    players = [world.user(f"P{i}", "en") for i in range(games * players_per_game)]
+    groups = []
+    for game in range(games):
+        members = players[game * players_per_game : (game + 1) * players_per_game]
+        group = world.group(f"G{game}", dict.fromkeys(members, "member"))
+        groups.append((group, members))
+        await members[0].send("/quiz", chat=group)
+        for member in members[1:]:
+            await member.tap("Я играю", chat=group)
+        await members[0].tap("Начать", chat=group)
+    expected: Counter[tuple[int, int]] = Counter()
+    latencies: list[float] = []
+    update_id = 10**6
+    answers = 0
+    question_rounds = 10  # 50 games x 20 players x 10 questions = 10,000 answers
+    started = time.perf_counter()
+    for _ in range(question_rounds):
+        batch: list[dict[str, Any]] = []
+        for group, members in groups:
+            poll_message = [m for m in world.messages(group) if m.poll_id][-1]
+            poll = world.telegram.polls[poll_message.poll_id or ""]
+            assert poll.correct_option_ids is not None
+            right = poll.correct_option_ids[0]
+            for member in members:
+                option = right if random.random() < 0.6 else (right + 1) % len(poll.options)
+                if option == right:
+                    expected[(group["id"], member.id)] += 1
+                poll.answers[member.id] = [option]
+                batch.append(
+                    {
+                        "poll_answer": {
+                            "poll_id": poll.id,
+                            "user": member.user,
+                            "option_ids": [option],
+                            "option_persistent_ids": [str(option)],
                         }
-                    )
-            # Answers from the 50 games arrive interleaved; a few arrive twice (Telegram may
-            # redeliver after a restart) and must change nothing.
-            random.shuffle(batch)
-            for payload in batch + batch[:20]:
-                update_id += 1
-                update = Update.model_validate(
-                    {"update_id": update_id, **payload}, context={"bot": world.bot}
+                    }
                 )
-                begin = time.perf_counter()
-                await world.dispatcher.feed_update(world.bot, update)
-                latencies.append((time.perf_counter() - begin) * 1000)
-            answers += len(batch)
-        elapsed = time.perf_counter() - started
-        stored: Counter[tuple[int, int]] = Counter()
-        for group, _ in groups:
-            for standing in await services.quiz.repo.leaderboard(group["id"], "all", limit=1000):
-                stored[(group["id"], standing.user_id)] = standing.points
-        lost = sum(max(0, expected[key] - stored[key]) for key in expected)
-        doubled = sum(max(0, stored[key] - expected[key]) for key in stored)
-        result = {
-            "answers": answers,
-            "answers_per_s": answers / elapsed,
-            "p50_ms": statistics.median(latencies),
-            "p99_ms": percentile(latencies, 0.99),
-            "lost_points": lost,
-            "doubled_points": doubled,
-            "violations": len(world.telegram.violations),
-        }
-        await services.close()
-        return result
+        # Answers from the 50 games arrive interleaved; a few arrive twice (Telegram may
+        # redeliver after a restart) and must change nothing.
+        random.shuffle(batch)
+        for payload in batch + batch[:20]:
+            update_id += 1
+            update = Update.model_validate(
+                {"update_id": update_id, **payload}, context={"bot": world.bot}
+            )
+            begin = time.perf_counter()
+            await world.dispatcher.feed_update(world.bot, update)
+            latencies.append((time.perf_counter() - begin) * 1000)
+        answers += len(batch)
+    elapsed = time.perf_counter() - started
+    stored: Counter[tuple[int, int]] = Counter()
+    for group, _ in groups:
+        for standing in await services.quiz.repo.leaderboard(group["id"], "all", limit=1000):
+            stored[(group["id"], standing.user_id)] = standing.points
+    lost = sum(max(0, expected[key] - stored[key]) for key in expected)
+    doubled = sum(max(0, stored[key] - expected[key]) for key in stored)
+    result = {
+        "answers": answers,
+        "answers_per_s": answers / elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "lost_points": lost,
+        "doubled_points": doubled,
+        "violations": len(world.telegram.violations),
+    }
+    await services.close()
+    return result
 
 
-async def scenario_reminders(chats: int = 100_000, paced_seconds: float = 20.0) -> dict[str, Any]:
-    """Plan 29 August for 100,000 chats; deliver at the configured rate; count duplicates."""
+async def scenario_reminders(
+    db: str, replicas: int = 1, chats: int = 100_000, paced_seconds: float = 20.0
+) -> dict[str, Any]:
+    """Plan 29 August for ``chats`` chats; deliver at the configured rate for a while, then the
+    rest with the limits lifted; count duplicates. ``replicas`` bots send at once, each its own
+    ``Services`` on the one database (PostgreSQL: a SQLite file belongs to one process)."""
     clock = FakeClock(datetime(2026, 8, 28, 20, 0, tzinfo=UTC))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.sqlite3"
-        world, services = await nwfz_world(clock, db=str(path), keep_history=False)
-        await services.db.execute_many(
-            "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, 'private', 'x', 'x')",
-            [(1_000_000 + i,) for i in range(chats)],
-        )
-        await services.db.execute_many(
-            "INSERT INTO subscriptions (chat_id, created_at, updated_at) VALUES (?, 'x', 'x')",
-            [(1_000_000 + i,) for i in range(chats)],
-        )
-        for i in range(chats):
-            world.telegram.add_chat({"id": 1_000_000 + i, "type": "private", "first_name": "U"})
-        await services.reminders.plan_due()  # sets the watermark
-        clock.set(datetime(2026, 8, 29, 3, 55, tzinfo=UTC))
-        started = time.perf_counter()
-        planned = await services.reminders.plan_due()
-        planning_s = time.perf_counter() - started
+    telegram = FakeTelegram(clock, limits=UNLIMITED, keep_history=False)
+    fleet = [await bench_services(clock, db, seed) for seed in range(replicas)]
+    bots = [offline_world(telegram, services).bot for services in fleet]
+    planner = fleet[0]
+    await planner.db.execute_many(
+        "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, 'private', 'x', 'x')",
+        [(1_000_000 + i,) for i in range(chats)],
+    )
+    await planner.db.execute_many(
+        "INSERT INTO subscriptions (chat_id, created_at, updated_at) VALUES (?, 'x', 'x')",
+        [(1_000_000 + i,) for i in range(chats)],
+    )
+    for i in range(chats):
+        telegram.add_chat({"id": 1_000_000 + i, "type": "private", "first_name": "U"})
+    await planner.reminders.plan_due()  # sets the watermark
+    clock.set(datetime(2026, 8, 29, 3, 55, tzinfo=UTC))
+    started = time.perf_counter()
+    planned = await planner.reminders.plan_due()
+    planning_s = time.perf_counter() - started
 
-        # 1) Paced: real time, the bot's limiter at Telegram's 25 msg/s, the fake enforcing 30/s.
-        real = SystemClock()
-        world.telegram.clock = real
-        world.telegram.limits = RateLimits()
+    async def drain() -> list[int]:
+        """Every replica sends until nothing is due; how many deliveries each handled."""
+        return await asyncio.gather(
+            *(services.reminders.drain(bot) for services, bot in zip(fleet, bots, strict=True))
+        )
+
+    # 1) Paced: real time, the bots' limiters at Telegram's 25 msg/s (on PostgreSQL one budget
+    # the replicas share), the fake enforcing 30/s for them all together.
+    real = SystemClock()
+    telegram.clock = real
+    telegram.limits = RateLimits()
+    clock.set(datetime(2026, 8, 29, 4, 0, 1, tzinfo=UTC))
+    # Due times are in 2026; the real clock is later, so shift "now" for the catch-up check.
+    shifted = _Shifted(real, datetime(2026, 8, 29, 4, 0, 1, tzinfo=UTC))
+    for services in fleet:
         services.limiter.clock = real
         services.limiter.limits = Limits()
-        services.reminders.clock = real
-        clock.set(datetime(2026, 8, 29, 4, 0, 1, tzinfo=UTC))
-        # Due times are in 2026; the real clock is later, so shift "now" for the catch-up check.
-        services.reminders.clock = _Shifted(real, datetime(2026, 8, 29, 4, 0, 1, tzinfo=UTC))
-        started = time.perf_counter()
-        with contextlib.suppress(TimeoutError):  # a time-boxed sample of the paced rate
-            await asyncio.wait_for(services.reminders.drain(world.bot), timeout=paced_seconds)
-        paced_elapsed = time.perf_counter() - started
-        paced_sent = world.telegram.sent_per_chat.total()
-        throttled = sum(1 for v in world.telegram.violations if v.startswith("429"))
-        # The timeout cut a batch short.
-        await services.reminders.repo.recover_in_flight(services.clock.now())
+        services.reminders.clock = shifted
+    started = time.perf_counter()
+    with contextlib.suppress(TimeoutError):  # a time-boxed sample of the paced rate
+        await asyncio.wait_for(drain(), timeout=paced_seconds)
+    paced_elapsed = time.perf_counter() - started
+    paced_sent = telegram.sent_per_chat.total()
+    throttled = sum(1 for v in telegram.violations if v.startswith("429"))
+    # The timeout cut a batch short: its claims are dead, handed back as a lease run out would.
+    repo = planner.reminders.repo
+    await repo.requeue_expired(shifted.now() + repo.lease)
 
-        # 2) Capacity: the rest of the 100,000 with the limits lifted, to count every message.
-        world.telegram.limits = UNLIMITED
-        services.limiter.limits = Limits(
-            overall_per_second=10**9, group_per_minute=10**9, private_per_second=10**9
-        )
-        started = time.perf_counter()
-        await services.reminders.drain(world.bot)
-        capacity_elapsed = time.perf_counter() - started
-        received = world.telegram.sent_per_chat
-        statuses = Counter((await services.reminders.repo.statuses()).values())
-        result = {
-            "chats": chats,
-            "planned": planned,
-            "planning_s": planning_s,
-            "paced_rate_per_s": paced_sent / paced_elapsed,
-            "configured_rate_per_s": Limits().overall_per_second,
-            "paced_429": throttled,
-            "capacity_per_s": (chats - paced_sent) / capacity_elapsed,
-            "duplicates": sum(count - 1 for count in received.values() if count > 1),
-            "lost": chats - len(received),
-            "statuses": dict(statuses),
-            "peak_rss_mb": peak_rss_mb(),
-        }
+    # 2) Capacity: the rest with the limits lifted, to count every message. What is left is
+    # the bot's own work per message: the claims, the marks, the shared budget's statement.
+    telegram.limits = UNLIMITED
+    for services in fleet:
+        services.limiter.limits = LIFTED
+    started = time.perf_counter()
+    shares = await drain()
+    capacity_elapsed = time.perf_counter() - started
+    received = telegram.sent_per_chat
+    statuses = Counter((await planner.reminders.repo.statuses()).values())
+    result = {
+        "chats": chats,
+        "replicas": replicas,
+        "planned": planned,
+        "planning_s": planning_s,
+        "paced_rate_per_s": paced_sent / paced_elapsed,
+        "configured_rate_per_s": Limits().overall_per_second,
+        "paced_429": throttled,
+        "capacity_per_s": (chats - paced_sent) / capacity_elapsed,
+        "capacity_shares": shares,
+        "capacity_429": sum(1 for v in telegram.violations if v.startswith("429")) - throttled,
+        "duplicates": sum(count - 1 for count in received.values() if count > 1),
+        "lost": chats - len(received),
+        "statuses": dict(statuses),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    for services in fleet:
         await services.close()
-        return result
+    return result
 
 
 class _Shifted:
@@ -460,20 +507,34 @@ async def scenario_burst() -> dict[str, Any]:
     return result
 
 
-SCENARIOS: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
-    "content": scenario_content,
-    "quiz": scenario_quiz,
-    "reminders": scenario_reminders,
+SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "burst": scenario_burst,
     "startup": scenario_startup,
     "memory": scenario_memory,
 }
+# Scenarios run on either backend: ``NAME [sqlite|postgresql] [numbers...]``, the numbers
+# passed on as the scenario's further arguments (the reminders' replicas and chats).
+ON_BACKEND: dict[str, Callable[..., Coroutine[Any, Any, dict[str, Any]]]] = {
+    "content": scenario_content,
+    "quiz": scenario_quiz,
+    "reminders": scenario_reminders,
+}
+
+
+async def on_backend(name: str, backend: str = "sqlite", *numbers: str) -> dict[str, Any]:
+    if backend not in BACKENDS:
+        raise SystemExit(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
+    async with bench_database(backend) as db:
+        result = await ON_BACKEND[name](db, *map(int, numbers))
+    return {"backend": backend, **result}
 
 
 if __name__ == "__main__":
-    name = sys.argv[1]
+    name, *arguments = sys.argv[1:]
     if name == "build-db":
-        outcome = asyncio.run(build_big_database(sys.argv[2]))
+        outcome = asyncio.run(build_big_database(arguments[0]))
+    elif name in ON_BACKEND:
+        outcome = asyncio.run(on_backend(name, *arguments))
     else:
         outcome = asyncio.run(SCENARIOS[name]())
     print(json.dumps(outcome))
