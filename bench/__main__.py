@@ -123,8 +123,8 @@ def fanout_row(fanout: dict[str, Any]) -> tuple[str, str, str, str]:
         f"fan-out: {fanout['chats']:,} chats, {BACKEND_NAMES[fanout['backend']]}, "
         + ("1 replica" if replicas == 1 else f"{replicas} replicas in one process"),
         f"{fanout['capacity_per_s']:,.0f} msg/s, pacing lifted",
-        f"paced {fanout['paced_rate_per_s']:.1f} msg/s of {fanout['configured_rate_per_s']}"
-        f"{' shared' if replicas > 1 else ''} ({paced:.0%}); 429s: {throttled}; duplicates {fanout['duplicates']}, lost "
+        f"paced {fanout['paced_rate_per_s']:.1f} msg/s{' together' if replicas > 1 else ''} "
+        f"of {fanout['configured_rate_per_s']} ({paced:.0%}); 429s: {throttled}; duplicates {fanout['duplicates']}, lost "
         f"{fanout['lost']}"
         + (f"; sent per replica {shares}" if replicas > 1 else "")
         + f"; planned in {fanout['planning_s']:.2f} s",

@@ -23,7 +23,7 @@ def test_a_clean_fan_out_by_three_replicas_is_met_and_shows_each_share() -> None
     label, result, detail, goal = fanout_row(fanout())
     assert label == "fan-out: 20,000 chats, PostgreSQL, 3 replicas in one process"
     assert result == "700 msg/s, pacing lifted"
-    assert "of 25 shared (100%)" in detail
+    assert "paced 25.1 msg/s together of 25 (100%)" in detail
     assert "sent per replica 6,600/6,600/6,549" in detail
     assert goal == "met"
 
@@ -34,7 +34,7 @@ def test_one_replica_has_no_shares_to_show() -> None:
     )
     assert label == "fan-out: 20,000 chats, SQLite, 1 replica"
     assert "per replica" not in detail
-    assert "shared" not in detail
+    assert "together" not in detail
     assert goal == "met"
 
 
