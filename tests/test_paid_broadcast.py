@@ -17,8 +17,12 @@ from bot.clock import FakeClock
 from bot.offline.records import Request
 from bot.offline.stars import StarBalance
 from bot.offline.world import Actor, World
+from tests.vocabulary import subscribe_private_chats
 
 FAN_OUT_AT = datetime(2026, 8, 29, 4, 0, tzinfo=UTC)  # 29 August, 09:00 in Almaty
+# The 10,000-chat scale is the point on one backend; on PostgreSQL 2,000 chats run the same
+# claim and mark statements and still span seconds of the paid pace, in a fifth of the time.
+FAN_OUT_CHATS = {"sqlite": 10_000, "postgresql": 2_000}
 OWNER = 424242  # BOT_ADMIN_IDS in the settings below
 
 
@@ -37,10 +41,7 @@ async def subscribe(world: World, services: Services, chats: int) -> list[int]:
     assert isinstance(clock, FakeClock)
     clock.set(datetime(2026, 8, 28, 20, 0, tzinfo=UTC))
     ids = [2_000_000 + i for i in range(chats)]
-    for chat_id in ids:
-        world.telegram.add_chat({"id": chat_id, "type": "private", "first_name": "S"})
-        await services.profiles.chat(chat_id, "private", None)
-        await services.reminders.repo.subscribe(chat_id)
+    await subscribe_private_chats(services.db, world.telegram, ids, clock.now())
     await services.reminders.plan_due()  # the watermark
     clock.set(FAN_OUT_AT - timedelta(minutes=5))
     assert await services.reminders.plan_due() == chats
@@ -63,32 +64,34 @@ def owner(world: World, language: str) -> Actor:
     return actor
 
 
-async def test_a_10000_chat_fan_out_paid_takes_seconds_and_1000_stars(
-    world: World, services: Services
+async def test_a_10000_chat_fan_out_paid_takes_seconds_and_a_tenth_star_each(
+    world: World, services: Services, backend: str
 ) -> None:
+    chats = FAN_OUT_CHATS[backend]
     world.telegram.stars = StarBalance(11_000)
-    ids = await subscribe(world, services, 10_000)
+    ids = await subscribe(world, services, chats)
 
     handled = await services.reminders.drain(world.bot)
 
     took = services.clock.now() - FAN_OUT_AT
     sends = [r for r in world.telegram.requests if r.method == "sendMessage"]
-    assert handled == 10_000
+    assert handled == chats
     assert took < timedelta(minutes=2), took
     assert throttled(world) == []
-    assert len(sends) == 10_000 and all(paid(r) for r in sends)
+    assert len(sends) == chats and all(paid(r) for r in sends)
     assert all(world.telegram.sent_per_chat[chat_id] == 1 for chat_id in ids)
-    assert world.telegram.stars.stars == Decimal(10_000), "0.1 Star a message"
+    assert world.telegram.stars.stars == 11_000 - Decimal(chats) / 10, "0.1 Star a message"
     spend = services.limiter.paid.last
     assert spend is not None
-    assert (spend.paid_messages, spend.stars) == (10_000, Decimal(1_000))
+    assert (spend.paid_messages, spend.stars) == (chats, Decimal(chats) / 10)
     # Never more than Telegram's 1,000 in any second, at the moments the fake received them.
     moments = sorted(r.at for r in sends)
     assert all(later - first >= timedelta(seconds=1) for first, later in
                zip(moments, moments[1000:], strict=False))  # fmt: skip
     rate = len(sends) / took.total_seconds()
-    # the paid budget's 800/s (its first burst of 5 a little above), against 25/s free
-    assert 700 < rate < 801, rate
+    # The paid budget's 800/s (against 25/s free); only its first burst of 5 goes faster, so
+    # the whole fan-out takes at least the time of the other messages at 800/s.
+    assert 700 < rate <= 800 * chats / (chats - 5) + 1e-9, rate
 
 
 async def test_without_paid_broadcast_the_fan_out_paces_at_25_a_second_for_free(
