@@ -26,6 +26,7 @@ from storage.database import Database
 from storage.db import open_database
 from storage.quiz import QuizRepository
 from storage.reminders import ReminderRepository
+from storage.send_budget import shared_send_budget
 from storage.state import SharedValues
 from storage.users import UserRepository
 
@@ -70,6 +71,7 @@ async def create_services(
     chats = ChatRepository(db, clock.now)
     users = UserRepository(db, clock.now)
     limiter = RateLimiter(clock, paid_broadcast=settings.paid_broadcast)
+    limiter.shared = shared_send_budget(db)  # replicas on PostgreSQL share one budget
     profiles = Profiles(chats, users, settings.bot_default_language)
     quiz_repo = QuizRepository(db, clock.now)
     reminder_repo = ReminderRepository(db, clock.now)

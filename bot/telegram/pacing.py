@@ -261,6 +261,23 @@ class Pacer(Generic[Item]):
         sent.append(now)
         return True
 
+    # ---- the budget several replicas share (ratelimit.RateLimiter._shared_slot) ------------
+
+    def hold(self, budget: Budget, until: int) -> None:
+        """The shared budget granted a slot at ``until``: this budget's next departure comes
+        no sooner than a spacing after it."""
+        tat = self._tat[budget]
+        self._tat[budget] = max(tat or 0, until + self.limits.spacing_of(budget))
+
+    def withdraw(self, chat_id: int, at: int, lane: Lane) -> None:
+        """A departure recorded at ``at`` did not happen (the shared budget refused it)."""
+        _forget(self._sent_all[lane.budget], at)
+        _forget(self._sent.setdefault(chat_id, deque()), at)
+
+    def chat_free_at(self, chat_id: int, at: int) -> None:
+        """Another replica's messages fill ``chat_id``'s budget until ``at``."""
+        self._paused[chat_id] = max(self._paused.get(chat_id, 0), at)
+
     def overslept(self, planned: int, now: int) -> None:
         """Something meant to happen at ``planned`` ran only at ``now``. Later by more than a
         spacing, the loop was stalled: the GCRA's burst is for a quiet moment, so the next

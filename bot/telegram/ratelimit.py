@@ -13,6 +13,10 @@ go in the paid budget; a paid message Telegram refuses is sent again unpaid, and
 the fan-out with it. Features that can skip a message (a lobby's player list) ask ``has_room``
 first and leave the budget to the messages that matter.
 
+Several replicas share one budget per bot token (``shared_budget.py``): with ``shared`` set,
+the leader takes the slot of each request the pacer lets go there (one statement on the shared
+database) and lets it go at the moment granted.
+
 No background task: the first waiting request leads the queue (sleeps until the next departure
 and releases whoever is due), and when its own turn comes it hands the lead to another waiter.
 """
@@ -38,6 +42,7 @@ from aiogram.methods.base import TelegramType
 from bot.clock import Clock
 from bot.telegram.broadcast import PaidBroadcast
 from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
+from bot.telegram.shared_budget import SendBudgetStore, ask
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -95,6 +100,8 @@ class RateLimiter:
         self.clock = clock
         self.pacer: Pacer[_Ticket] = Pacer(limits)
         self.paid = PaidBroadcast(clock, enabled=paid_broadcast)
+        # The budget the replicas share; None when this process is the only sender (SQLite).
+        self.shared: SendBudgetStore | None = None
         self._leader: _Ticket | None = None
         self._leader_wakes_at: int | None = None
         self._poke: asyncio.Future[None] | None = None
@@ -138,6 +145,25 @@ class RateLimiter:
         ):
             first = True
 
+    async def _shared_slot(self, shared: SendBudgetStore, ticket: _Ticket, popped: int) -> bool:
+        """The leader, for the request the pacer let go at ``popped``: take its slot in the
+        budget the replicas share and wait for it (True), or put it back until its chat is
+        free (False). Only the leader asks, so a replica holds one slot ahead at a time and
+        its lanes keep their order; the pacer's own records move to the real departure."""
+        chat_id, lane = ticket.chat_id, ticket.lane
+        slot = await ask(shared, self.limits, chat_id, lane.budget, popped)
+        if slot.granted:
+            self.pacer.hold(lane.budget, slot.at)
+            if slot.at > (now := self._now()):
+                await self.clock.sleep((slot.at - now) / SECOND)
+            if self.pacer.departs(chat_id, popped, self._now(), lane):
+                return True
+        else:
+            self.pacer.withdraw(chat_id, popped, lane)
+            self.pacer.chat_free_at(chat_id, slot.at)
+        self.pacer.push(ticket, chat_id, lane, first=True)
+        return False
+
     async def _turn(self, chat_id: int, first: bool, lane: Lane) -> int:
         """Queue and wait until the pacer grants this request; returns when it was granted."""
         ticket = _Ticket(chat_id, lane)
@@ -165,7 +191,8 @@ class RateLimiter:
                 now = self._now()
                 due = self.pacer.pop_due(now)
                 if due is not None:
-                    self._grant(due, now)
+                    if self.shared is None or await self._shared_slot(self.shared, due, now):
+                        self._grant(due, self._now())
                     continue
                 at = self.pacer.next_departure(now)
                 assert at is not None, "the leader's own request is queued"
