@@ -4,7 +4,8 @@ Hypothesis (``RuleBasedStateMachine``) plays random sequences of what happens to
 subscribe, change the settings (hour, lead times, key dates / all / topics, time zone) and
 unsubscribe in private chats and groups; a group becomes a supergroup; the clock moves (a few
 seconds to a year); the bot stops gracefully, is killed in the middle of a fan-out, starts again.
-Everything real runs: ``create_services`` on an SQLite file that outlives each start,
+Everything real runs: ``create_services`` on a database that outlives each start (an SQLite
+file, and a PostgreSQL database: the machine runs on both backends),
 ``create_dispatcher`` behind the offline Telegram (user actions are updates through it), the
 start-up and shutdown hooks, and the scheduler's reminder jobs (``lifecycle.background_jobs``)
 on their real cadence, first runs included. Only the clock is fake; between the moments where
@@ -17,11 +18,13 @@ planner: a delivery (chat, anniversary, lead) is owed when, at its local send ti
 subscribed with settings that ask for it. Every owed delivery whose time has come and that a
 completed sending run has seen is, exactly once, sent (one message, between its due time and
 the end of that run) or recorded missed, and missed only when that run came more than the
-catch-up window (6 h) after the due time, i.e. the bot was down; nothing is sent twice; no row
-and no message exist for a delivery that was not owed.
+catch-up window (6 h) after the due time, i.e. the bot was down; or, when a kill cut its request
+(departed: it may have reached Telegram), recorded unknown with at most one message; nothing is
+sent twice; no row and no message exist for a delivery that was not owed.
 
 Examples are derandomized (the same on every run, a few seconds in CI);
-``NWFZ_FUZZ_EXAMPLES=300 pytest tests/test_reminder_machine.py`` explores with a fresh seed.
+``NWFZ_FUZZ_EXAMPLES=300 pytest tests/test_reminder_machine.py`` explores with a fresh seed, on
+both backends.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import calendar as gregorian
 import os
 import random
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Coroutine
 from dataclasses import dataclass, field, replace
@@ -43,7 +45,14 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from bot.app import lifecycle
 from bot.app.config import Settings
@@ -57,6 +66,9 @@ from bot.offline.world import Actor, World
 from bot.telegram.callbacks import ReminderCb
 from content.loader import DATA_DIR, load_catalog
 from content.models import CalendarEvent
+from storage.database import Database
+from storage.db import open_database
+from tests.databases import empty_postgres
 
 T = TypeVar("T")
 CATALOG = load_catalog(Path(__file__).parent / "fixtures" / "content", ui_root=DATA_DIR / "ui")
@@ -86,6 +98,9 @@ MACHINE = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+# PostgreSQL runs the same steps about three times slower; its claims (SKIP LOCKED, leases) and
+# SQL differences show in the first examples, the rest re-walk the planner SQLite walks too.
+EXAMPLES = {"sqlite": MACHINE, "postgresql": settings(MACHINE, max_examples=EXPLORE or 8)}
 
 
 # ---- the oracle: what is owed, from the calendar ----------------------------------------------
@@ -178,10 +193,20 @@ class Run:
 
 
 class ReminderMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
+    def __init__(self, postgres_url: str | None = None) -> None:
+        """On ``postgres_url`` (emptied first) when given, else on an SQLite file."""
         super().__init__()
+        # kill -9 on PostgreSQL leaves the dead process's claims to wait out their lease (one
+        # replica cannot tell a dead one from a live one), and a message sent just before the
+        # kill may go again after it: the oracle models SQLite's restart (every claim requeued
+        # at once), not that. tests/test_replicas_process.py kills a replica on PostgreSQL.
+        self.can_be_killed = postgres_url is None
         self.loop = asyncio.new_event_loop()
         self.folder = Path(tempfile.mkdtemp(prefix="nwfz-machine-"))
+        self.database = postgres_url or str(self.folder / "bot.sqlite3")
+        if postgres_url is not None:
+            self.run(empty_postgres(postgres_url))
+        self.reader: Database | None = None  # the invariant's own connection
         self.clock = FakeClock(FIRST_START)
         self.telegram = FakeTelegram(self.clock)
         self.settings = Settings(_env_file=None, bot_token=None)
@@ -198,6 +223,8 @@ class ReminderMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.services is not None:
             self.run(self.services.close())
+        if self.reader is not None:
+            self.run(self.reader.close())
         self.loop.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -228,7 +255,7 @@ class ReminderMachine(RuleBasedStateMachine):
         services = self.run(
             create_services(
                 self.settings, self.clock, catalog=CATALOG,
-                database=self.folder / "bot.sqlite3", rng=random.Random(1),
+                database=self.database, rng=random.Random(1),
             )
         )  # fmt: skip
         services.run_scheduler = False  # the machine runs the jobs on the fake clock
@@ -252,7 +279,7 @@ class ReminderMachine(RuleBasedStateMachine):
         self.run(self.services.close())
         self.services = None
 
-    @precondition(lambda self: self.up and self.subscribed())
+    @precondition(lambda self: self.can_be_killed and self.up and self.subscribed())
     @rule(after=st.integers(0, 3))
     def kill_during_the_next_fan_out(self, after: int) -> None:
         """kill -9 after ``after`` more messages, in the next run that sends anything."""
@@ -449,15 +476,16 @@ class ReminderMachine(RuleBasedStateMachine):
 
     def rows(self) -> list[tuple[int, date, int, datetime, str]]:
         """The deliveries table, read apart from the bot's connection (which may be closed)."""
-        path = self.folder / "bot.sqlite3"
-        with sqlite3.connect(path) as db:
-            found = db.execute(
+        if self.reader is None:
+            self.reader = self.run(open_database(self.database))
+        found = self.run(
+            self.reader.fetch_all(
                 "SELECT chat_id, occurrence, lead, due_at, status FROM deliveries"
-            ).fetchall()
-        db.close()
+            )
+        )
         return [
-            (chat, date.fromisoformat(occurrence), lead, datetime.fromisoformat(due), status)
-            for chat, occurrence, lead, due, status in found
+            (row[0], date.fromisoformat(row[1]), row[2], datetime.fromisoformat(row[3]), row[4])
+            for row in found
         ]
 
     def first_run_from(self, moment: datetime) -> Run | None:
@@ -470,7 +498,8 @@ class ReminderMachine(RuleBasedStateMachine):
             return
         now = self.clock.now()
         rows = self.rows()
-        assert all(r[4] in {"pending", "sending", "sent", "missed"} for r in rows), rows
+        statuses = {"pending", "sending", "departed", "sent", "missed", "unknown"}
+        assert all(r[4] in statuses for r in rows), rows
         for slot in self.slots.values():
             owed = slot.owed(now + timedelta(microseconds=1))
             mine = {(r[1], r[2]): (r[3], r[4]) for r in rows if r[0] in slot.ids}
@@ -480,8 +509,15 @@ class ReminderMachine(RuleBasedStateMachine):
                         f"{slot.name}: {key} due {due} is {status}, not owed (owed: {owed})"
                     )
             windows: list[tuple[datetime, datetime]] = []
+            in_doubt = 0
             for key, due in owed.items():
                 status = mine.get(key, (None, None))[1]
+                if status in {"departed", "unknown"}:
+                    assert any(run.crashed and run.ended >= due for run in self.runs), (
+                        f"{slot.name}: {key} due {due} is {status} with no kill since"
+                    )
+                    in_doubt += 1
+                    continue
                 run = self.first_run_from(due)
                 if run is None:  # no sending run has looked since it fell due
                     allowed = {None, "pending", "sending", "sent"}
@@ -501,8 +537,9 @@ class ReminderMachine(RuleBasedStateMachine):
                 if status == "sent":
                     windows.append((due, until))
             sent = sorted(at for chat, at in self.reminders if chat in slot.ids)
-            assert len(sent) == len(windows), (
+            assert len(windows) <= len(sent) <= len(windows) + in_doubt, (
                 f"{slot.name}: {len(sent)} reminder messages for {len(windows)} sent deliveries"
+                f" and {in_doubt} in doubt"
             )
             assert_each_in_its_window(slot.name, sent, windows)
 
@@ -511,7 +548,8 @@ def assert_each_in_its_window(
     name: str, sent: list[datetime], windows: list[tuple[datetime, datetime]]
 ) -> None:
     """A message for every window, none early or late (greedy matching: windows by their end,
-    each takes the earliest free message at or after its start)."""
+    each takes the earliest free message at or after its start). Messages left over are the
+    in-doubt deliveries' (counted by the caller)."""
     free = list(sent)
     for start, end in sorted(windows, key=lambda window: window[1]):
         index = bisect.bisect_left(free, start)
@@ -521,16 +559,16 @@ def assert_each_in_its_window(
         del free[index]
 
 
-ReminderMachine.TestCase.settings = MACHINE
-TestReminderMachine = ReminderMachine.TestCase
+def test_reminder_machine(backend: str, postgres_url: str | None) -> None:
+    run_state_machine_as_test(lambda: ReminderMachine(postgres_url), settings=EXAMPLES[backend])
 
 
-def test_issue_10_replayed_a_restart_just_before_nine() -> None:
+def test_issue_10_replayed_a_restart_just_before_nine(postgres_url: str | None) -> None:
     """The report in issue 10, as steps of the machine: a private chat, a group and a group
     that then becomes a supergroup subscribe; the bot stops within a minute of its first start
     and starts again at 08:59:30 on 29 August in Almaty. The 09:00 reminders go out once each,
     on time (they used to be neither sent nor recorded)."""
-    machine = ReminderMachine()
+    machine = ReminderMachine(postgres_url)
     try:
         machine.first_start(seconds=0)
         for slot in ("alice", "class", "club"):
