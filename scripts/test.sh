@@ -33,4 +33,7 @@ ensure_venv '.[test]'
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 ensure_postgres
-.venv/bin/python -m pytest -n 2 "$@"
+# Two workers, handed tests two at a time (xdist's default hands out chunks of a hundred): the
+# tests marked slow come first (tests/conftest.py), so both workers share them and neither is
+# left alone with a long one at the end.
+.venv/bin/python -m pytest -n 2 --maxschedchunk 2 "$@"

@@ -37,6 +37,13 @@ SHARED = "nwfz_tests"  # migrated once per server; emptied before each test that
 _database_numbers = itertools.count(1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first, the rest in their own order. xdist hands tests out in
+    collection order: a slow test handed out last keeps one worker busy while the other has
+    nothing left (scripts/test.sh hands them out two at a time, so both workers share them)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """One real PostgreSQL server per test process (xdist worker), started on first use."""

@@ -234,9 +234,11 @@ def heavy_after_start_up(also_import: str = "") -> list[str]:
     return loaded
 
 
+@pytest.mark.slow
 def test_start_up_loads_no_picture_qr_or_calendar_library() -> None:
     assert heavy_after_start_up() == []
 
 
+@pytest.mark.slow
 def test_the_start_up_probe_sees_a_library_that_is_loaded() -> None:
     assert "icalendar" in heavy_after_start_up("import bot.reminders.ics")

@@ -66,6 +66,7 @@ async def open_bot(path: Path, settings: Settings, clock: FakeClock, catalog: Ca
     return services
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("restored_at", "late_outcome"),
     [

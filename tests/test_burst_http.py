@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
+
 from bot.app.config import Settings
 from bot.app.container import create_services
 from bot.clock import SystemClock
@@ -42,6 +44,7 @@ async def burst_outcome(
         await services.close()
 
 
+@pytest.mark.slow
 async def test_2000_commands_from_200_users_draw_no_429_and_first_replies_come_first(
     catalog: Catalog, settings: Settings
 ) -> None:
@@ -77,6 +80,7 @@ async def test_the_strict_server_catches_a_bot_that_does_not_pace(
     assert max(outcome.reply_s) >= timedelta(seconds=1).total_seconds()
 
 
+@pytest.mark.slow
 async def test_the_benchmarks_burst_against_a_server_in_its_own_process(
     catalog: Catalog, settings: Settings
 ) -> None:

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test runs ``python -m bot`` in a process of its own
+
 ROOT = Path(__file__).parent.parent
 
 

@@ -25,7 +25,10 @@ from tests.vocabulary import start_group_game
 ROOT = Path(__file__).resolve().parent.parent
 OWNER = 424242  # BOT_ADMIN_IDS in the test settings
 
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("backend", ["postgresql"], indirect=True),
+    pytest.mark.slow,  # each test runs the CLI in a process of its own
+]
 
 
 async def copy_command(sqlite_file: Path, target: str) -> tuple[int, str, str]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a wheel built and installed in a new venv
+
 ROOT = Path(__file__).parent.parent
 
 

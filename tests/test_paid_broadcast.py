@@ -64,6 +64,7 @@ def owner(world: World, language: str) -> Actor:
     return actor
 
 
+@pytest.mark.slow
 async def test_a_10000_chat_fan_out_paid_takes_seconds_and_a_tenth_star_each(
     world: World, services: Services, backend: str
 ) -> None:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -559,6 +560,7 @@ def assert_each_in_its_window(
         del free[index]
 
 
+@pytest.mark.slow
 def test_reminder_machine(backend: str, postgres_url: str | None) -> None:
     run_state_machine_as_test(lambda: ReminderMachine(postgres_url), settings=EXAMPLES[backend])
 

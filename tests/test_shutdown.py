@@ -34,6 +34,8 @@ from bot.offline.telegram import FakeTelegram
 from bot.reminders.service import BATCH
 from storage.db import open_database
 
+pytestmark = pytest.mark.slow  # each test runs the bot in a process of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30  # overall, per test: a bug fails the test instead of hanging it
 ALICE = {"id": 5001, "is_bot": False, "first_name": "Alice", "language_code": "en"}

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from test_shutdown import (
@@ -92,6 +93,7 @@ async def test_replicas_starting_together_generate_one_secret_and_check_it(
             await replica.close()
 
 
+@pytest.mark.slow
 async def test_the_bot_without_a_configured_secret_registers_and_checks_its_own(
     tmp_path: Path, postgres_url: str | None
 ) -> None:
