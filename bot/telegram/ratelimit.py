@@ -145,24 +145,28 @@ class RateLimiter:
         ):
             first = True
 
-    async def _shared_slot(self, shared: SendBudgetStore, ticket: _Ticket, popped: int) -> bool:
+    async def _shared_slot(
+        self, shared: SendBudgetStore, ticket: _Ticket, popped: int
+    ) -> int | None:
         """The leader, for the request the pacer let go at ``popped``: take its slot in the
-        budget the replicas share and wait for it (True), or put it back until its chat is
-        free (False). Only the leader asks, so a replica holds one slot ahead at a time and
-        its lanes keep their order; the pacer's own records move to the real departure."""
+        budget the replicas share and wait for it (the moment its departure is recorded at), or
+        put it back until its chat is free (None). Only the leader asks, so a replica holds one
+        slot ahead at a time and its lanes keep their order; the pacer's own records move to
+        the real departure."""
         chat_id, lane = ticket.chat_id, ticket.lane
         slot = await ask(shared, self.limits, chat_id, lane.budget, popped)
         if slot.granted:
             self.pacer.hold(lane.budget, slot.at)
             if slot.at > (now := self._now()):
                 await self.clock.sleep((slot.at - now) / SECOND)
-            if self.pacer.departs(chat_id, popped, self._now(), lane):
-                return True
+            departed = self._now()
+            if self.pacer.departs(chat_id, popped, departed, lane):
+                return departed
         else:
             self.pacer.withdraw(chat_id, popped, lane)
             self.pacer.chat_free_at(chat_id, slot.at)
         self.pacer.push(ticket, chat_id, lane, first=True)
-        return False
+        return None
 
     async def _turn(self, chat_id: int, first: bool, lane: Lane) -> int:
         """Queue and wait until the pacer grants this request; returns when it was granted."""
@@ -191,8 +195,15 @@ class RateLimiter:
                 now = self._now()
                 due = self.pacer.pop_due(now)
                 if due is not None:
-                    if self.shared is None or await self._shared_slot(self.shared, due, now):
-                        self._grant(due, self._now())
+                    # Granted at the moment the pacer recorded the departure: acquire() moves it
+                    # from there to when the request really leaves (a real clock has moved on).
+                    departed = (
+                        now
+                        if self.shared is None
+                        else await self._shared_slot(self.shared, due, now)
+                    )
+                    if departed is not None:
+                        self._grant(due, departed)
                     continue
                 at = self.pacer.next_departure(now)
                 assert at is not None, "the leader's own request is queued"
