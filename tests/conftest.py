@@ -37,11 +37,16 @@ SHARED = "nwfz_tests"  # migrated once per server; emptied before each test that
 _database_numbers = itertools.count(1)
 
 
+def is_slow(item: pytest.Item) -> bool:
+    """Marked ``slow``, or in a ``*_process.py`` module: those run the bot in real processes."""
+    return item.get_closest_marker("slow") is not None or item.path.stem.endswith("_process")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``slow`` first, the rest in their own order. xdist hands tests out in
-    collection order: a slow test handed out last keeps one worker busy while the other has
-    nothing left (scripts/test.sh hands them out two at a time, so both workers share them)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Slow tests first, the rest in their own order. xdist hands tests out in collection
+    order: a slow test handed out last keeps one worker busy while the other has nothing left
+    (scripts/test.sh hands them out two at a time, so both workers share the slow ones)."""
+    items.sort(key=lambda item: not is_slow(item))
 
 
 @pytest.fixture(scope="session")

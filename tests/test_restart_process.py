@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from test_shutdown import BotProcess, assert_no_errors, bot_process
 
 from bot.app.runner import TEST_CLOCK_START
@@ -24,8 +23,6 @@ from bot.clock import SystemClock
 from bot.offline.server import BotApiServer
 from bot.offline.telegram import FakeTelegram
 from storage.db import open_database
-
-pytestmark = pytest.mark.slow  # the bot runs in a process of its own, twice
 
 TIMEOUT = 60
 ADMIN = {"id": 6001, "is_bot": False, "first_name": "Aigerim", "language_code": "en"}
