@@ -1,11 +1,13 @@
 """Subscriptions, the delivery queue and the planner's watermark.
 
 A delivery row is inserted once (its primary key is the chat, the calendar day, the
-occurrence date and the lead), claimed (``sending``) right before the message goes out and
-marked right after. Nothing is held in memory between those steps, so a restart continues from
-the table. Several replicas may share the table (PostgreSQL): a claim takes rows with ``FOR
-UPDATE SKIP LOCKED`` and stamps them with the replica and a lease, so two replicas never take
-the same row, and a dead replica's claims go back to the queue when their lease runs out. A row
+occurrence date and the lead), claimed (``sending``) in a batch, ``departed`` the moment its
+request leaves, and marked with its outcome right after. Nothing is held in memory between
+those steps, so a restart continues from the table. Several replicas may share the table
+(PostgreSQL): a claim takes rows with ``FOR UPDATE SKIP LOCKED`` and stamps them with the
+replica and a lease, so two replicas never take the same row. When a claim's process dies (its
+lease runs out; with SQLite, at the next start), a row still ``sending`` goes back to the queue
+(its request never left) and a ``departed`` one is recorded ``unknown`` (it may have). A row
 keeps the selection (key dates, all, topics) in force when it fell due, so a
 reminder still queued when its chat changes its settings or unsubscribes says what was due.
 """
@@ -284,28 +286,57 @@ class ReminderRepository:
             self._now().isoformat(), *delivery.key,
         )  # fmt: skip
 
-    async def requeue_expired(self, now: datetime) -> int:
-        """Claims whose lease has run out (their replica died or stalled) go back to the
-        queue; live claims, whoever holds them, stay. A row claimed before claims had leases
-        (NULL) counts as expired."""
-        return await self._db.execute(
+    async def depart(self, delivery: Delivery) -> bool:
+        """Record that the delivery's request is leaving, if this replica still holds its
+        claim; False if not (its lease ran out and another replica took it over: the request
+        must not leave). Again for a retry is harmless."""
+        held = await self._db.execute(
             """
             UPDATE deliveries SET status = ?, updated_at = ?
-            WHERE status = ? AND (claimed_until IS NULL OR claimed_until <= ?)
+            WHERE chat_id = ? AND day = ? AND occurrence = ? AND lead = ?
+                AND claimed_by = ? AND status IN (?, ?)
             """,
-            DeliveryStatus.PENDING, now.isoformat(), DeliveryStatus.SENDING, now.isoformat(),
+            DeliveryStatus.DEPARTED, self._now().isoformat(), *delivery.key, self.replica,
+            DeliveryStatus.SENDING, DeliveryStatus.DEPARTED,
         )  # fmt: skip
+        return held > 0
 
-    async def recover_in_flight(self, now: datetime) -> int:
-        """At start-up: claims left by a process that stopped go back to the queue. One
-        process owns a SQLite file, so there every claim is a dead process's; replicas sharing
-        PostgreSQL may hold live ones, so there only expired leases."""
+    async def requeue_expired(self, now: datetime) -> Counter[DeliveryStatus]:
+        """Claims whose lease has run out (their replica died or stalled) are released (see
+        ``_release``); live claims, whoever holds them, stay. A row claimed before claims had
+        leases (NULL) counts as expired."""
+        return await self._release(
+            now, "AND (claimed_until IS NULL OR claimed_until <= ?)", now.isoformat()
+        )
+
+    async def recover_in_flight(self, now: datetime) -> Counter[DeliveryStatus]:
+        """At start-up: claims left by a process that stopped are released. One process owns
+        a SQLite file, so there every claim is a dead process's; replicas sharing PostgreSQL
+        may hold live ones, so there only expired leases."""
         if self._db.backend == "postgresql":
             return await self.requeue_expired(now)
-        return await self._db.execute(
-            "UPDATE deliveries SET status = ?, updated_at = ? WHERE status = ?",
-            DeliveryStatus.PENDING, now.isoformat(), DeliveryStatus.SENDING,
+        return await self._release(now, "")
+
+    async def _release(
+        self, now: datetime, which: str, *params: object
+    ) -> Counter[DeliveryStatus]:
+        """Dead claims: a delivery whose request never left goes back to the queue
+        (``pending``); one whose request may have left is ``unknown``, never sent again.
+        Returns how many became which."""
+        rows = await self._db.fetch_all(
+            f"""
+            UPDATE deliveries SET
+                status = CASE WHEN status = ? THEN ? ELSE ? END,
+                last_error = CASE WHEN status = ? THEN ? ELSE last_error END,
+                updated_at = ?
+            WHERE status IN (?, ?) {which}
+            RETURNING status
+            """,
+            DeliveryStatus.SENDING, DeliveryStatus.PENDING, DeliveryStatus.UNKNOWN,
+            DeliveryStatus.DEPARTED, "its process stopped while the request was leaving",
+            now.isoformat(), DeliveryStatus.SENDING, DeliveryStatus.DEPARTED, *params,
         )  # fmt: skip
+        return Counter(DeliveryStatus(row[0]) for row in rows)
 
     async def status_counts(self, since: datetime) -> dict[DeliveryStatus, int]:
         rows = await self._db.fetch_all(

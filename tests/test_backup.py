@@ -106,7 +106,11 @@ async def test_backup_during_a_fan_out_then_restore(
         await fan_out
         await bot.session.close()
     await services.close()
-    assert statuses(copy) == {"sent": len(EARLY), "sending": BATCH, "pending": 50}
+    in_flight = statuses(copy)["departed"]  # held at Telegram when the backup was taken
+    assert in_flight >= 1
+    assert statuses(copy) == {
+        "sent": len(EARLY), "sending": BATCH - in_flight, "departed": in_flight, "pending": 50
+    }  # fmt: skip
     assert statuses(database) == {"sent": len(EARLY) + len(LATE)}
     before = Counter(telegram.sent_per_chat)
     assert set(before.values()) == {1}
@@ -123,11 +127,17 @@ async def test_backup_during_a_fan_out_then_restore(
     await restored.reminders.drain(world.bot)
     await restored.close()
 
-    assert statuses(database) == Counter({"sent": len(EARLY)}) + Counter({late_outcome: len(LATE)})
+    # A request in flight at the backup may have reached its chat: recorded unknown, not resent.
+    assert statuses(database) == Counter({"sent": len(EARLY), "unknown": in_flight}) + Counter(
+        {late_outcome: len(LATE) - in_flight}
+    )
     again = Counter(telegram.sent_per_chat) - before
     assert not [chat for chat in EARLY if again[chat]], "sent in the backup: never again"
     expected_again = 1 if late_outcome == "sent" else 0
-    assert {again[chat] for chat in LATE} == {expected_again}, "the rest: once more, or missed"
+    once_more = sorted(again[chat] for chat in LATE)
+    assert once_more == [0] * in_flight + [expected_again] * (len(LATE) - in_flight), (
+        "the rest: once more, or missed"
+    )
 
 
 def test_backup_refuses_a_missing_database_or_folder(tmp_path: Path) -> None:

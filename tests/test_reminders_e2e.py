@@ -12,6 +12,7 @@ from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.records import SimulatedCrash
 from bot.offline.world import World
+from bot.reminders.service import CONCURRENCY
 from content.loader import Catalog
 from tests.vocabulary import Restartable, run_jobs
 
@@ -268,9 +269,14 @@ async def test_kill_in_the_middle_of_a_1000_chat_fan_out(
         for message in world2.telegram.messages.values()
         if "🗓" in (message.text or "")
     )
-    assert len(received) == 1000, "zero loss"
-    assert set(received.values()) == {1}, "zero duplicates"
-    statuses = Counter((await services2.reminders.repo.statuses()).values())
-    assert statuses == {"sent": 1000}
+    # The requests that had left (or were leaving) when the process died are in doubt:
+    # recorded unknown and never sent again, whether Telegram got them or not.
+    statuses = await services2.reminders.repo.statuses()
+    in_doubt = {key[0] for key, status in statuses.items() if status == "unknown"}
+    assert 0 < len(in_doubt) <= CONCURRENCY, "only what was in flight at the kill"
+    assert all(received[p.id] == 1 for p in people if p.id not in in_doubt), "the rest once"
+    assert all(received[chat_id] <= 1 for chat_id in in_doubt), "none doubled"
+    assert in_doubt - set(received), "the request the kill stopped never arrived"
+    assert Counter(statuses.values()) == {"sent": 1000 - len(in_doubt), "unknown": len(in_doubt)}
     await services.close()
     await services2.close()

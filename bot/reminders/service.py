@@ -12,23 +12,11 @@ watermark. Settings apply from the moment they change: before a subscription, a 
 unsubscribe, a watermark that is behind is caught up with the settings in force until then,
 and a delivery that already fell due keeps the selection it was planned with.
 
-Delivery policy:
-- A delivery is claimed (``sending``) right before its message is sent and marked right after.
-- After downtime, deliveries due within ``CATCH_UP`` (6 h) are still sent; older ones are
-  recorded as ``missed`` and never sent days late. The planner keeps a watermark, so even the
-  time the bot was down is planned (and those deliveries are recorded, sent or missed).
-- 429: the request middleware waits ``retry_after`` and retries. 403 (blocked, kicked) and
-  400 "chat not found": the chat is marked inactive, the delivery ``failed``, later ones are
-  skipped. 400 with ``migrate_to_chat_id``: the chat id is rewritten everywhere and the message
-  is resent to the new id. 5xx and connection errors: retried with backoff, ``MAX_ATTEMPTS``
-  in all, then ``failed``.
-- Unknown outcome. A request timeout means the request left and Telegram most likely
-  delivered it: recorded ``unknown``, not resent (a doubled reminder is the worse failure
-  there). A claim whose process died (at a restart with SQLite; when its lease runs out with
-  replicas, see ``storage/reminders.py``) is sent again, at least once: of a claimed
-  ``BATCH`` at most ``CONCURRENCY`` were in flight, so nearly all never left, and telling
-  those apart would cost a write per send. A duplicate needs a death between Telegram's
-  answer and the next database write.
+Sending: due deliveries are claimed in batches of ``BATCH`` and sent ``CONCURRENCY`` at a
+time; after downtime, deliveries due within ``CATCH_UP`` (6 h) are still sent and older ones
+are recorded as ``missed``, never sent days late (the watermark plans even the time the bot was
+down, so those are recorded too). What a sent delivery's outcome is, and why a reminder is
+never sent twice, even when a replica is killed mid-way: ``delivery.py``.
 """
 
 from __future__ import annotations
@@ -42,20 +30,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
 
 from bot.clock import Clock
 from bot.profiles.service import Profiles
 from bot.reminders import views
 from bot.reminders.almanac import anniversaries_in, next_anniversaries
+from bot.reminders.delivery import ReminderSender
 from bot.reminders.planner import LEADS, ReminderRule, events_on, next_at_hour, plan_groups
 from bot.reminders.types import (
     Delivery,
@@ -83,13 +63,12 @@ PLAN_AHEAD = timedelta(minutes=10)
 BATCH = 200
 CONCURRENCY = 25  # requests in flight at once; the rate limiter sets the actual pace
 PAID_CONCURRENCY = 200  # at 800 msg/s and ~0.1 s a request, 25 in flight would cap it
-MAX_ATTEMPTS = 4
-BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 ZONES = frozenset(available_timezones())
 # How the outcomes of a sending run are named in its log line: its status, but a delivery put
-# back in the queue was retried.
+# back in the queue was retried, and one still claimed is another replica's now.
 OUTCOME_NAMES = {status: str(status) for status in DeliveryStatus} | {
-    DeliveryStatus.PENDING: "retried"
+    DeliveryStatus.PENDING: "retried",
+    DeliveryStatus.SENDING: "left to another replica",
 }
 
 
@@ -113,6 +92,7 @@ class ReminderService:
         self.profiles = profiles
         self.clock = clock
         self.default_timezone = default_timezone
+        self.sender = ReminderSender(repo, profiles, clock)
         self._stopping = False
 
     def zone(self, chat_timezone: str | None) -> str:
@@ -204,11 +184,7 @@ class ReminderService:
         """Start-up, before the first update: deliveries left ``sending`` go back to the queue
         and everything due since the watermark (the downtime too) is planned, so a reminder
         due in the first minute is queued when the first sending run starts."""
-        recovered = await self.repo.recover_in_flight(self.clock.now())
-        if recovered:
-            log.warning(
-                "%s reminder(s) were being sent when the bot stopped: sending again", recovered
-            )
+        _log_released(await self.repo.recover_in_flight(self.clock.now()))
         await self.plan_due()
 
     async def plan_due(self) -> int:
@@ -275,7 +251,7 @@ class ReminderService:
                     await self.repo.mark(delivery, DeliveryStatus.FAILED, error=repr(error)[:200])
                     outcomes[DeliveryStatus.FAILED] += 1
 
-        await self.repo.requeue_expired(self.clock.now())
+        _log_released(await self.repo.requeue_expired(self.clock.now()))
         async with self.paid.fan_out(bot):  # with paid broadcast on: its Stars spent
             while not self._stopping:
                 batch = await self.repo.claim_due(self.clock.now(), BATCH)
@@ -303,21 +279,21 @@ class ReminderService:
         """Send one delivery; returns the status it was marked with."""
         now = self.clock.now()
         if delivery.due_at < now - CATCH_UP:
-            return await self._mark(
+            return await self.sender.mark(
                 delivery, DeliveryStatus.MISSED, "older than the catch-up window"
             )
         chat = await self.profiles.chats.get(delivery.chat_id)
         if chat is not None and not chat.active:
-            return await self._mark(delivery, DeliveryStatus.SKIPPED, "the chat is inactive")
+            return await self.sender.mark(delivery, DeliveryStatus.SKIPPED, "the chat is inactive")
         selection = delivery.selection
         if selection is None:  # planned before rows kept their selection
             subscription = await self.repo.get(delivery.chat_id)
             if subscription is None:
-                return await self._mark(delivery, DeliveryStatus.SKIPPED, "unsubscribed")
+                return await self.sender.mark(delivery, DeliveryStatus.SKIPPED, "unsubscribed")
             selection = Selection(subscription.scope, subscription.topics)
         events = events_on(self.catalog.calendar, delivery.occurrence, selection)
         if not events:
-            return await self._mark(
+            return await self.sender.mark(
                 delivery, DeliveryStatus.SKIPPED, "no events match the selection"
             )
         lang = await self.profiles.chat_language(chat) if chat else self.profiles.default
@@ -328,50 +304,7 @@ class ReminderService:
             delivery.occurrence,
             delivery.lead,
         )
-        return await self._send(bot, delivery, delivery.chat_id, screen)
-
-    async def _mark(
-        self, delivery: Delivery, status: DeliveryStatus, error: str | None = None
-    ) -> DeliveryStatus:
-        await self.repo.mark(delivery, status, error=error)
-        return status
-
-    async def _send(
-        self, bot: Bot, delivery: Delivery, chat_id: int, screen: views.Screen
-    ) -> DeliveryStatus:
-        try:
-            await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
-        except TelegramMigrateToChat as error:
-            await self.profiles.migrate(chat_id, error.migrate_to_chat_id)
-            moved = Delivery(
-                error.migrate_to_chat_id, delivery.day, delivery.occurrence, delivery.lead,
-                delivery.due_at, delivery.attempts, delivery.selection,
-            )  # fmt: skip
-            return await self._send(bot, moved, error.migrate_to_chat_id, screen)
-        except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as error:
-            if isinstance(error, TelegramBadRequest) and "chat not found" not in error.message:
-                log.error("reminder to %s rejected: %s", chat_id, error.message)
-                return await self._mark(delivery, DeliveryStatus.FAILED, error.message)
-            return await self._unreachable(delivery, chat_id, error.message)
-        except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
-            if isinstance(error, TelegramNetworkError) and "timeout" in error.message.lower():
-                # The request left; Telegram has most likely delivered it. Not resent.
-                return await self._mark(delivery, DeliveryStatus.UNKNOWN, error.message)
-            return await self._retry_later(delivery, error.message)
-        return await self._mark(delivery, DeliveryStatus.SENT)
-
-    async def _unreachable(self, delivery: Delivery, chat_id: int, reason: str) -> DeliveryStatus:
-        log.info("chat %s unreachable (%s): deactivated", chat_id, reason)
-        await self.profiles.set_active(chat_id, False)
-        return await self._mark(delivery, DeliveryStatus.FAILED, reason)
-
-    async def _retry_later(self, delivery: Delivery, reason: str) -> DeliveryStatus:
-        if delivery.attempts >= MAX_ATTEMPTS:
-            return await self._mark(delivery, DeliveryStatus.FAILED, reason)
-        wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-        retry_at = self.clock.now() + wait
-        await self.repo.mark(delivery, DeliveryStatus.PENDING, error=reason, retry_at=retry_at)
-        return DeliveryStatus.PENDING
+        return await self.sender.send(bot, delivery, screen)
 
     # ---- what users read ----------------------------------------------------------------------
 
@@ -397,3 +330,13 @@ class ReminderService:
 
         name = Translator(self.catalog.ui, lang).plain("reminders.ics_name")
         return anniversaries_ics(self.catalog, lang, name, self.clock.now())
+
+
+def _log_released(released: Counter[DeliveryStatus]) -> None:
+    """The claims of a process that died, released (``storage/reminders.py``)."""
+    if released.total():
+        log.warning(
+            "reminders claimed by a process that stopped: %s sent again (their requests had"
+            " not left), %s recorded unknown (theirs may have: never sent twice)",
+            released[DeliveryStatus.PENDING], released[DeliveryStatus.UNKNOWN],
+        )  # fmt: skip

@@ -21,12 +21,15 @@ class DeliveryStatus(StrEnum):
     """Where a delivery stands; the value is what the database stores."""
 
     PENDING = "pending"  # queued (again, after a retryable error)
-    SENDING = "sending"  # claimed: its message is being sent
+    SENDING = "sending"  # claimed: its request has not left yet (safe to send again)
+    DEPARTED = "departed"  # its request is leaving or has left: never sent again
     SENT = "sent"
     MISSED = "missed"  # due longer ago than the catch-up window: never sent days late
     FAILED = "failed"
     SKIPPED = "skipped"  # nothing to send: the chat left, unsubscribed, or nothing matches
-    UNKNOWN = "unknown"  # timed out after the request left: most likely delivered, not resent
+    # Its request left and no outcome came (a timeout, or the process died): most likely
+    # delivered, never sent again.
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from aiogram.methods.base import TelegramType
 
 from bot.clock import Clock
 from bot.telegram.broadcast import PaidBroadcast
+from bot.telegram.departure import DepartureHook, current_hook
 from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
 from bot.telegram.shared_budget import SendBudgetStore, ask
 
@@ -83,11 +84,13 @@ def bulk_sends() -> Iterator[None]:
 class _Ticket:
     """One request waiting for its turn."""
 
-    __slots__ = ("chat_id", "granted_at", "lane", "wake")
+    __slots__ = ("chat_id", "granted_at", "hook", "lane", "refused", "wake")
 
     def __init__(self, chat_id: int, lane: Lane) -> None:
         self.chat_id = chat_id
         self.lane = lane
+        self.hook: DepartureHook | None = current_hook()  # the sender's (departure.py)
+        self.refused: Exception | None = None  # the hook's error, raised in the sender's task
         self.granted_at: int | None = None  # when the pacer let it leave
         # Resolved to make the waiter look again: its turn came, or the queue needs a leader.
         self.wake: asyncio.Future[None] | None = None
@@ -186,6 +189,8 @@ class RateLimiter:
             if self._leader is None:
                 self._wake_a_waiter()
             raise
+        if ticket.refused is not None:
+            raise ticket.refused
         return ticket.granted_at
 
     async def _lead(self, mine: _Ticket) -> None:
@@ -203,6 +208,7 @@ class RateLimiter:
                         else await self._shared_slot(self.shared, due, now)
                     )
                     if departed is not None:
+                        await self._depart(due)
                         self._grant(due, departed)
                     continue
                 at = self.pacer.next_departure(now)
@@ -212,6 +218,19 @@ class RateLimiter:
         finally:
             self._leader = None
             self._wake_a_waiter()
+
+    async def _depart(self, ticket: _Ticket) -> None:
+        """The sender's departure hook, run by the leader right before it lets the request
+        go: the queue waits for it, so the request still leaves at its turn."""
+        if ticket.hook is None:
+            return
+        try:
+            await ticket.hook()
+        except Exception as error:  # the sender's to handle, in its own task
+            ticket.refused = error
+        except BaseException:  # the leader is cancelled: the next one lets this request go
+            self.pacer.push(ticket, ticket.chat_id, ticket.lane, first=True)
+            raise
 
     def _grant(self, ticket: _Ticket, now: int) -> None:
         ticket.granted_at = now

@@ -1,0 +1,38 @@
+"""The moment a message's request leaves, for a sender that must know whether it may have.
+
+A reminder claimed but not yet sent can safely be sent again by another replica if its process
+dies; one whose request may have reached Telegram cannot (``bot/reminders/delivery.py``). The
+only moment that tells the two apart is when the rate limiter lets the request go, which may be
+seconds after the send was called: the limiter keeps the hook the sending task set with
+``on_departure`` with the queued request, and the queue's leader awaits it right before it
+lets the request go (so the queue waits for the hook, and the request leaves at its turn). The
+hook may raise to stop the request (its claim was lost): the error is raised in the sending
+task. It runs again for each turn the request takes (a retry after a 429), so it must be
+idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+DepartureHook = Callable[[], Awaitable[None]]
+
+_hook: ContextVar[DepartureHook | None] = ContextVar("departure_hook", default=None)
+
+
+@contextmanager
+def on_departure(hook: DepartureHook) -> Iterator[None]:
+    """``hook`` is awaited right before each paced request made inside leaves (messages and
+    edits; not the other calls made on the way, such as paid broadcast's balance check)."""
+    token = _hook.set(hook)
+    try:
+        yield
+    finally:
+        _hook.reset(token)
+
+
+def current_hook() -> DepartureHook | None:
+    """The current task's hook: the rate limiter keeps it with the request it queues."""
+    return _hook.get()
