@@ -198,9 +198,9 @@ class ReminderMachine(RuleBasedStateMachine):
         """On ``postgres_url`` (emptied first) when given, else on an SQLite file."""
         super().__init__()
         # kill -9 on PostgreSQL leaves the dead process's claims to wait out their lease (one
-        # replica cannot tell a dead one from a live one), and a message sent just before the
-        # kill may go again after it: the oracle models SQLite's restart (every claim requeued
-        # at once), not that. tests/test_replicas_process.py kills a replica on PostgreSQL.
+        # replica cannot tell a dead one from a live one): the oracle models SQLite's restart
+        # (every claim back at once), not the lease. tests/test_replicas_process.py kills a
+        # replica on PostgreSQL.
         self.can_be_killed = postgres_url is None
         self.loop = asyncio.new_event_loop()
         self.folder = Path(tempfile.mkdtemp(prefix="nwfz-machine-"))
