@@ -166,8 +166,9 @@ async def test_a_dead_replicas_claims_are_sent_by_another_after_the_lease(
     await b.services.reminders.resume()
     await b.services.reminders.drain(b.world.bot)
     mine = b.services.reminders.repo.replica
-    assert (await claims(b))[("sending", dead)] == orphaned
-    assert (await claims(b))[("sent", mine)] == CHATS - BATCH, "B left A's whole batch"
+    after_b = await claims(b)
+    assert after_b[("sending", dead)] == orphaned
+    assert after_b[("sent", mine)] == CHATS - BATCH, f"B left A's whole batch: {after_b}"
 
     clock.advance(LEASE)
     assert await b.services.reminders.drain(b.world.bot) == orphaned
