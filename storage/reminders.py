@@ -15,18 +15,28 @@ reminder still queued when its chat changes its settings or unsubscribes says wh
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import secrets
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.reminders.types import Delivery, DeliveryStatus, Planned, Scope, Selection, Subscription
+from bot.reminders.types import (
+    Delivery,
+    DeliveryKey,
+    DeliveryStatus,
+    Planned,
+    Scope,
+    Selection,
+    Subscription,
+)
 from storage.database import Database, Row
+from storage.group_commit import GroupCommit
 
 
 def selection_text(selection: Selection) -> str:
@@ -59,6 +69,9 @@ def _subscription(row: Row) -> Subscription:
 # replica's share of 30 msg/s, 10 msg/s with three: 20 s), so a live replica never loses its
 # claims; and what a dead replica's reminders wait at most before another sends them.
 LEASE = timedelta(minutes=3)
+# At most this many departures in one statement (4 parameters each: well under either
+# database's limit on parameters).
+DEPARTURES_AT_ONCE = 100
 # pg_advisory_xact_lock's key for planning runs and subscription changes (see planning_turn).
 PLANNING_LOCK = 0x6E77_7072  # "nwpr"
 
@@ -79,6 +92,7 @@ class ReminderRepository:
         # connection, and a pool filled with waiters would starve the holder. With SQLite (one
         # process owns the file) it is the whole of the exclusion.
         self._local_turn = asyncio.Lock()
+        self._departures = GroupCommit(self._depart_all, most=DEPARTURES_AT_ONCE)
 
     # ---- subscriptions ------------------------------------------------------------------------
 
@@ -289,17 +303,23 @@ class ReminderRepository:
     async def depart(self, delivery: Delivery) -> bool:
         """Record that the delivery's request is leaving, if this replica still holds its
         claim; False if not (its lease ran out and another replica took it over: the request
-        must not leave). Again for a retry is harmless."""
-        held = await self._db.execute(
-            """
+        must not leave). Again for a retry is harmless. Departures asked for at once are
+        written together (``group_commit.py``)."""
+        return await self._departures(delivery.key)
+
+    async def _depart_all(self, keys: Sequence[DeliveryKey]) -> set[DeliveryKey]:
+        one = "(chat_id = ? AND day = ? AND occurrence = ? AND lead = ?)"
+        matches = " OR ".join([one] * len(keys))
+        rows = await self._db.fetch_all(
+            f"""
             UPDATE deliveries SET status = ?, updated_at = ?
-            WHERE chat_id = ? AND day = ? AND occurrence = ? AND lead = ?
-                AND claimed_by = ? AND status IN (?, ?)
+            WHERE claimed_by = ? AND status IN (?, ?) AND ({matches})
+            RETURNING chat_id, day, occurrence, lead
             """,
-            DeliveryStatus.DEPARTED, self._now().isoformat(), *delivery.key, self.replica,
-            DeliveryStatus.SENDING, DeliveryStatus.DEPARTED,
+            DeliveryStatus.DEPARTED, self._now().isoformat(), self.replica,
+            DeliveryStatus.SENDING, DeliveryStatus.DEPARTED, *itertools.chain.from_iterable(keys),
         )  # fmt: skip
-        return held > 0
+        return {(row[0], row[1], row[2], row[3]) for row in rows}
 
     async def requeue_expired(self, now: datetime) -> Counter[DeliveryStatus]:
         """Claims whose lease has run out (their replica died or stalled) are released (see

@@ -16,6 +16,7 @@ import pytest
 from bot.app.container import Services
 from bot.clock import FakeClock
 from bot.offline.world import World
+from bot.telegram.departure import on_departure
 from bot.telegram.pacing import Lane
 from bot.telegram.ratelimit import Limits, RateLimiter, bulk_sends
 from tests.conftest import START
@@ -140,6 +141,57 @@ async def test_a_persons_reply_overtakes_a_reminder_fan_out(
     await fan_out
     [queued] = queued_at
     after = [r.params["chat_id"] for r in world.telegram.requests[queued:]]
-    assert after.index(bob.id) <= 1, "at most one reminder already let go goes first"
+    # Reminders let go at one moment (at most a burst) record their departures together;
+    # Bob's reply, queued meanwhile, goes right after them, before everything still waiting.
+    assert after.index(bob.id) <= Limits().overall_burst, "only reminders already let go first"
     assert len(after) - after.index(bob.id) > 5, "reminders were still waiting"
     assert all(sent[s.id] == 3 for s in subscribers), "and every reminder went out"
+
+
+async def test_departure_hooks_of_requests_due_together_run_together() -> None:
+    """While the first request's hook runs, four more queue, all due at once (the burst):
+    their hooks then run together (a sender can write them in one statement), and each
+    request leaves only after its own hook."""
+    clock = FakeClock(START)
+    limiter = RateLimiter(clock)
+    running: list[int] = []
+    most_at_once = 0
+    left: list[int] = []
+    gate = asyncio.Event()
+
+    async def send(chat_id: int) -> None:
+        async def hook() -> None:
+            nonlocal most_at_once
+            running.append(chat_id)
+            most_at_once = max(most_at_once, len(running))
+            await gate.wait()
+            await asyncio.sleep(0)
+            running.remove(chat_id)
+
+        with on_departure(hook):
+            await limiter.acquire(chat_id)
+        assert chat_id not in running, "left before its hook was done"
+        left.append(chat_id)
+
+    tasks = [asyncio.create_task(send(chat)) for chat in range(1, 6)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert running == [1] and left == [], "the queue waits for the first hook"
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert most_at_once == 4
+    assert sorted(left) == [1, 2, 3, 4, 5] and clock.now() == START
+
+
+async def test_a_refusing_hook_stops_its_request_and_gives_its_turn_back() -> None:
+    clock = FakeClock(START)
+    limiter = RateLimiter(clock)
+
+    async def claim_lost() -> None:
+        raise LookupError("claim lost")
+
+    with on_departure(claim_lost), pytest.raises(LookupError):
+        await limiter.acquire(1)
+    # The refused request took no slot: the chat's next message goes at once, not a window on.
+    await limiter.acquire(1)
+    assert clock.now() == START

@@ -67,6 +67,10 @@ class Subscription:
     active: bool  # the chat is reachable
 
 
+# A delivery's primary key: chat, calendar day, occurrence (ISO date), lead in days.
+DeliveryKey = tuple[int, str, str, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     chat_id: int
@@ -79,7 +83,7 @@ class Delivery:
     selection: Selection | None = None
 
     @property
-    def key(self) -> tuple[int, str, str, int]:
+    def key(self) -> DeliveryKey:
         return (self.chat_id, self.day, self.occurrence.isoformat(), self.lead)
 
 

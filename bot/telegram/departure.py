@@ -6,7 +6,10 @@ only moment that tells the two apart is when the rate limiter lets the request g
 seconds after the send was called: the limiter keeps the hook the sending task set with
 ``on_departure`` with the queued request, and the queue's leader awaits it right before it
 lets the request go (so the queue waits for the hook, and the request leaves at its turn). The
-hook may raise to stop the request (its claim was lost): the error is raised in the sending
+hooks of requests let go at one moment (a burst, or what fell due while the last hooks ran)
+run together, so a sender writes them in one statement (``storage/group_commit.py``) and a
+fan-out's pace is not one database round trip per message. The hook may raise to stop the
+request (its claim was lost): its turn is given back and the error is raised in the sending
 task. It runs again for each turn the request takes (a retry after a 429), so it must be
 idempotent.
 """

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import (
@@ -94,6 +95,15 @@ class _Ticket:
         self.granted_at: int | None = None  # when the pacer let it leave
         # Resolved to make the waiter look again: its turn came, or the queue needs a leader.
         self.wake: asyncio.Future[None] | None = None
+
+
+async def _run_hook(ticket: _Ticket) -> None:
+    """The sender's departure hook; its error is the sender's to handle, in its own task."""
+    assert ticket.hook is not None
+    try:
+        await ticket.hook()
+    except Exception as error:
+        ticket.refused = error
 
 
 class RateLimiter:
@@ -198,18 +208,22 @@ class RateLimiter:
         try:
             while mine.granted_at is None:
                 now = self._now()
-                due = self.pacer.pop_due(now)
-                if due is not None:
-                    # Granted at the moment the pacer recorded the departure: acquire() moves it
-                    # from there to when the request really leaves (a real clock has moved on).
-                    departed = (
-                        now
-                        if self.shared is None
-                        else await self._shared_slot(self.shared, due, now)
-                    )
+                # Granted at the moment the pacer recorded the departure: acquire() moves it
+                # from there to when the request really leaves (a real clock has moved on).
+                if self.shared is None:
+                    due = list(iter(partial(self.pacer.pop_due, now), None))
+                    if due:
+                        await self._depart([(ticket, now) for ticket in due])
+                        for ticket in due:
+                            self._grant(ticket, now)
+                        continue
+                elif (one := self.pacer.pop_due(now)) is not None:
+                    # One at a time: each waits for its slot in the shared budget, and a reply
+                    # queued meanwhile goes next.
+                    departed = await self._shared_slot(self.shared, one, now)
                     if departed is not None:
-                        await self._depart(due)
-                        self._grant(due, departed)
+                        await self._depart([(one, departed)])
+                        self._grant(one, departed)
                     continue
                 at = self.pacer.next_departure(now)
                 assert at is not None, "the leader's own request is queued"
@@ -219,18 +233,27 @@ class RateLimiter:
             self._leader = None
             self._wake_a_waiter()
 
-    async def _depart(self, ticket: _Ticket) -> None:
-        """The sender's departure hook, run by the leader right before it lets the request
-        go: the queue waits for it, so the request still leaves at its turn."""
-        if ticket.hook is None:
+    async def _depart(self, leaving: list[tuple[_Ticket, int]]) -> None:
+        """The senders' departure hooks, run by the leader right before it lets their requests
+        go: the queue waits for them, so each request still leaves at its turn. The requests
+        due at one moment (a burst, or what fell due during the last hooks) run theirs
+        together, so a sender can write them in one statement (``departure.py``). A refused
+        request gives its turn back."""
+        hooked = [ticket for ticket, _ in leaving if ticket.hook is not None]
+        if not hooked:  # replies to people: nothing to wait for
             return
         try:
-            await ticket.hook()
-        except Exception as error:  # the sender's to handle, in its own task
-            ticket.refused = error
-        except BaseException:  # the leader is cancelled: the next one lets this request go
-            self.pacer.push(ticket, ticket.chat_id, ticket.lane, first=True)
+            if len(hooked) == 1:
+                await _run_hook(hooked[0])
+            else:
+                await asyncio.gather(*map(_run_hook, hooked))
+        except BaseException:  # the leader is cancelled: the next one lets these requests go
+            for ticket, _ in leaving:
+                self.pacer.push(ticket, ticket.chat_id, ticket.lane, first=True)
             raise
+        for ticket, departed in leaving:
+            if ticket.refused is not None:
+                self.pacer.withdraw(ticket.chat_id, departed, ticket.lane)
 
     def _grant(self, ticket: _Ticket, now: int) -> None:
         ticket.granted_at = now
