@@ -46,11 +46,14 @@ class QuizRepository:
     def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
         self._db = db
         self._now = now
-        self._asked_cache: Lru[str, Asked] = Lru(ASKED_CACHE_SIZE)
-        # Rounds change; a copy in memory is true only while this process is the one writer,
-        # as with SQLite. Replicas sharing PostgreSQL read a round each time: another replica
-        # may have moved it on, and a stale ``current`` would miss the last answer's advance.
-        self._round_cache: Lru[int, Round] = Lru(ROUND_CACHE_SIZE if db.backend == "sqlite" else 0)
+        # A copy in memory is true only while this process is the one writer, as with SQLite.
+        # Replicas sharing PostgreSQL read each time: another replica may have moved a round
+        # on (a stale ``current`` would miss the last answer's advance), or rewritten a
+        # question's chat when its group became a supergroup (the next question would go to
+        # the old id).
+        alone = db.backend == "sqlite"
+        self._asked_cache: Lru[str, Asked] = Lru(ASKED_CACHE_SIZE if alone else 0)
+        self._round_cache: Lru[int, Round] = Lru(ROUND_CACHE_SIZE if alone else 0)
 
     # ---- rounds -------------------------------------------------------------------------------
 
