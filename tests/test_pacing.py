@@ -9,6 +9,7 @@ oracles below count departures in windows directly; they do not reuse the pacer'
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import heapq
 import itertools
@@ -415,3 +416,31 @@ def test_a_paid_fan_out_goes_32_times_faster_than_a_free_one() -> None:
         last = max(d.at for d in departures)
         # a burst of 5, then one a spacing: the 1,000th leaves after 995 spacings
         assert last == (len(chats) - limits.overall_burst) * round(SECOND / rate)
+
+
+@settings(max_examples=200, deadline=None)
+@given(limits_strategy, arrivals_strategy(PRIVATE_CHATS + GROUPS, lanes=(*FREE_LANES, Lane.PAID)))
+def test_leaving_at_once_decides_as_queueing_then_popping_would(
+    limits: Limits, arrivals: list[Arrival]
+) -> None:
+    """Each arrival meets a pacer in some state; when nothing waits, ``leaves_at_once`` says
+    and records what ``push`` then ``pop_due`` would (the limiter's quiet-moment way)."""
+    pacer: Pacer[int] = Pacer(limits)
+    for index, arrival in enumerate(arrivals):
+        if len(pacer) == 0:
+            queued = copy.deepcopy(pacer)
+            queued.push(index, arrival.chat_id, arrival.lane)
+            popped = queued.pop_due(arrival.at)
+            at_once = pacer.leaves_at_once(arrival.chat_id, arrival.at, arrival.lane)
+            assert at_once == (popped == index)
+            assert pacer.next_departure(arrival.at) is None
+            if at_once:
+                for chat_id in (*PRIVATE_CHATS, *GROUPS, arrival.chat_id):
+                    for lane in Lane:
+                        assert pacer.earliest(chat_id, arrival.at, lane) == queued.earliest(
+                            chat_id, arrival.at, lane
+                        )
+                continue
+        pacer.push(index, arrival.chat_id, arrival.lane)
+        while pacer.pop_due(arrival.at) is not None:
+            pass

@@ -224,6 +224,16 @@ class Pacer(Generic[Item]):
                     return item
         return None
 
+    def leaves_at_once(self, chat_id: int, now: int, lane: Lane) -> bool:
+        """With nothing waiting: whether a request to ``chat_id`` may leave at ``now``, counted
+        as sent if so. What ``push`` then ``pop_due(now)`` would decide, without the queue: the
+        limiter's way for a reply at a quiet moment (most of them)."""
+        budget = lane.budget
+        if self._queued or self._slot(now, budget) > now or self.ready_at(chat_id, now) > now:
+            return False
+        self._depart(chat_id, now, budget)
+        return True
+
     def _depart(self, chat_id: int, now: int, budget: Budget) -> None:
         tat = self._tat[budget]
         self._tat[budget] = (now if tat is None else max(tat, now)) + self.limits.spacing_of(

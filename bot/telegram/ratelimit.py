@@ -149,6 +149,13 @@ class RateLimiter:
         before the chat's other waiting requests, keeping their order. The lane is the
         context's (``bulk_sends``) unless given."""
         lane = _lane.get() if lane is None else lane
+        if (
+            self._leader is None
+            and self.shared is None
+            and current_hook() is None
+            and self.pacer.leaves_at_once(chat_id, self._now(), lane)
+        ):
+            return  # a quiet moment: no queue to join, no leader to wait for
         first = retry
         # The turn is granted by the queue's leader; this task runs some time later (at once,
         # unless the event loop is busy). It counts where it really leaves, so a few late
