@@ -7,11 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.clock import FakeClock
+from bot.library import views
 from bot.library.search import SearchIndex
 from bot.library.search_lang import stem
 from bot.library.service import Library
 from bot.library.text import SNIPPET_LEAD, SNIPPET_MAX, sentences, snippet_window, terms
 from bot.library.types import Document, DocumentKind
+from bot.telegram.i18n import Translator
 from content.loader import Catalog
 
 DOCS = [
@@ -67,6 +69,20 @@ def test_query_in_another_language_falls_back(catalog: Catalog, clock: FakeClock
     library = Library(catalog, clock, "Asia/Almaty")
     hits = library.search("полигона", "en")
     assert hits and hits[0].document.topic == "semipalatinsk"
+
+
+def test_a_reply_is_rendered_once_per_content_language_and_query(
+    catalog: Catalog, shipped: Catalog, clock: FakeClock
+) -> None:
+    library = Library(catalog, clock, "Asia/Almaty")
+    t = Translator(catalog.ui, "en")
+    hits = library.search("полигона", "en")
+    first = views.search_screen(catalog, t, "полигона", hits)
+    assert views.search_screen(catalog, Translator(catalog.ui, "en"), "полигона", hits) is first
+    assert views.search_screen(catalog, Translator(catalog.ui, "ru"), "полигона", hits) != first
+    # Another catalogue (the shipped one) never gets this one's reply, whatever it finds.
+    other = views.search_screen(shipped, Translator(shipped.ui, "en"), "полигона", hits)
+    assert other is not first
 
 
 # ---- sentences, not sections --------------------------------------------------------------------

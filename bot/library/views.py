@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
+from typing import Generic, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -25,7 +27,7 @@ from bot.telegram.callbacks import (
 from bot.telegram.commands import Where, commands_for
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ui import Screen, button, columns, fit, keyboard, long_date, paginate, shorten
-from content.loader import Catalog
+from content.loader import Catalog, UiCatalog
 from content.models import (
     LANGS,
     CalendarEvent,
@@ -37,7 +39,10 @@ from content.models import (
     Topic,
 )
 
+T = TypeVar("T")
+
 TIMELINE_PAGE = 8
+SEARCH_SCREENS = 2048  # search replies kept (the search core keeps 2,048 results per language)
 GLOSSARY_PAGE = 8
 
 
@@ -228,7 +233,38 @@ def glossary_lookup_screen(
 
 def search_screen(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) -> Screen:
     """Each result: the section it opens (its title, and a button with the same label) and
-    the sentences that answer the query, the matched words in bold."""
+    the sentences that answer the query, the matched words in bold.
+
+    A pure function of immutable inputs, and students ask the same questions: the search core
+    keeps their results, and this keeps their replies (rendering five results, their buttons
+    and highlighted sentences costs as much again as finding them)."""
+    return _kept_search_screen(_Same(catalog), _Same(t.ui), t.lang, query, tuple(hits))
+
+
+class _Same(Generic[T]):
+    """A key part that is its object itself (the catalogue and the interface strings hold
+    dicts, so they have no value hash; they never change once loaded)."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: T) -> None:
+        self.item = item
+
+    def __hash__(self) -> int:
+        return id(self.item)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.item is self.item
+
+
+@lru_cache(maxsize=SEARCH_SCREENS)
+def _kept_search_screen(
+    catalog: _Same[Catalog], ui: _Same[UiCatalog], lang: Lang, query: str, hits: tuple[Hit, ...]
+) -> Screen:
+    return _render_search(catalog.item, Translator(ui.item, lang), query, list(hits))
+
+
+def _render_search(catalog: Catalog, t: Translator, query: str, hits: list[Hit]) -> Screen:
     if not hits:
         return Screen(t("search.nothing", query=query))
     lines: list[str] = [t("search.header", query=query, count=len(hits))]
