@@ -12,17 +12,17 @@ from bot.telegram import commands
 from bot.telegram.i18n import Translator
 
 
+async def cmd_admin(
+    message: Message, t: Translator, admin_ids: frozenset[int], admin_report: AdminReport
+) -> None:
+    user = message.from_user
+    if user is None or message.sender_chat is not None or user.id not in admin_ids:
+        await message.answer(t("errors.unknown_command", command="/admin"))
+        return
+    await message.answer(report_text(t, await admin_report.week()))
+
+
 def setup() -> Router:
     router = Router(name=__name__)
-
-    @router.message(Command(commands.ADMIN.name))
-    async def cmd_admin(
-        message: Message, t: Translator, admin_ids: frozenset[int], admin_report: AdminReport
-    ) -> None:
-        user = message.from_user
-        if user is None or message.sender_chat is not None or user.id not in admin_ids:
-            await message.answer(t("errors.unknown_command", command="/admin"))
-            return
-        await message.answer(report_text(t, await admin_report.week()))
-
+    router.message.register(cmd_admin, Command(commands.ADMIN.name))
     return router

@@ -33,35 +33,35 @@ def _written_chat(error: TelegramAPIError, event: ErrorEvent) -> int | None:
     return target if isinstance(target, int) else _chat_id(event)
 
 
+async def on_error(
+    event: ErrorEvent, bot: Bot, profiles: Profiles, t: Translator | None = None
+) -> None:
+    error = event.exception
+    chat_id = _chat_id(event)
+    if isinstance(error, TelegramForbiddenError):
+        # Blocked by the user or kicked: nobody to answer; stop writing to this chat.
+        refusing = _written_chat(error, event)
+        log.info("chat %s is unreachable (%s); marking inactive", refusing, error.message)
+        if refusing is not None:
+            await profiles.set_active(refusing, False)
+        return
+    if isinstance(error, TelegramMigrateToChat):
+        moved = _written_chat(error, event)
+        if moved is not None:
+            await profiles.migrate(moved, error.migrate_to_chat_id)
+            return
+    if isinstance(error, UserFacingError) and t is not None:
+        # A domain error: the user did something that cannot happen now; say why.
+        await _tell(event, bot, chat_id, t.plain(error.key), t(error.key))
+        return
+    log.exception("update %s failed", event.update.update_id, exc_info=error)
+    if t is not None:
+        await _tell(event, bot, chat_id, t.plain("errors.generic"), t("errors.generic"))
+
+
 def setup() -> Router:
     router = Router(name=__name__)
-
-    @router.errors()
-    async def on_error(
-        event: ErrorEvent, bot: Bot, profiles: Profiles, t: Translator | None = None
-    ) -> None:
-        error = event.exception
-        chat_id = _chat_id(event)
-        if isinstance(error, TelegramForbiddenError):
-            # Blocked by the user or kicked: nobody to answer; stop writing to this chat.
-            refusing = _written_chat(error, event)
-            log.info("chat %s is unreachable (%s); marking inactive", refusing, error.message)
-            if refusing is not None:
-                await profiles.set_active(refusing, False)
-            return
-        if isinstance(error, TelegramMigrateToChat):
-            moved = _written_chat(error, event)
-            if moved is not None:
-                await profiles.migrate(moved, error.migrate_to_chat_id)
-                return
-        if isinstance(error, UserFacingError) and t is not None:
-            # A domain error: the user did something that cannot happen now; say why.
-            await _tell(event, bot, chat_id, t.plain(error.key), t(error.key))
-            return
-        log.exception("update %s failed", event.update.update_id, exc_info=error)
-        if t is not None:
-            await _tell(event, bot, chat_id, t.plain("errors.generic"), t("errors.generic"))
-
+    router.errors.register(on_error)
     return router
 
 

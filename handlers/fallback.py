@@ -22,36 +22,40 @@ from bot.telegram.i18n import Translator
 log = logging.getLogger(__name__)
 
 
+async def on_unknown_command(message: Message, bot: Bot, t: Translator) -> None:
+    assert message.text is not None
+    command = message.text.split(maxsplit=1)[0]
+    _, _, mention = command.partition("@")
+    me = await bot.me()
+    if mention and mention.lower() != (me.username or "").lower():
+        return
+    await message.answer(t("errors.unknown_command", command=command[:64]))
+
+
+async def on_private_non_text(message: Message, t: Translator) -> None:
+    if message.content_type in {"migrate_to_chat_id", "migrate_from_chat_id"}:
+        return
+    await message.answer(t("errors.text_only"))
+
+
+async def on_stale_button(query: CallbackQuery) -> None:
+    log.info("unhandled callback data %r", query.data)
+    raise ButtonExpired
+
+
+async def on_edited(message: Message) -> None:
+    log.debug("ignoring edit of message %s in chat %s", message.message_id, message.chat.id)
+
+
+async def on_channel_post(message: Message) -> None:
+    log.debug("ignoring channel post in %s", message.chat.id)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
-
-    @router.message(Magic(F.text.startswith("/")))
-    async def on_unknown_command(message: Message, bot: Bot, t: Translator) -> None:
-        assert message.text is not None
-        command = message.text.split(maxsplit=1)[0]
-        _, _, mention = command.partition("@")
-        me = await bot.me()
-        if mention and mention.lower() != (me.username or "").lower():
-            return
-        await message.answer(t("errors.unknown_command", command=command[:64]))
-
-    @router.message(Magic(F.chat.type == "private"), Magic(~F.text))
-    async def on_private_non_text(message: Message, t: Translator) -> None:
-        if message.content_type in {"migrate_to_chat_id", "migrate_from_chat_id"}:
-            return
-        await message.answer(t("errors.text_only"))
-
-    @router.callback_query()
-    async def on_stale_button(query: CallbackQuery) -> None:
-        log.info("unhandled callback data %r", query.data)
-        raise ButtonExpired
-
-    @router.edited_message()
-    async def on_edited(message: Message) -> None:
-        log.debug("ignoring edit of message %s in chat %s", message.message_id, message.chat.id)
-
-    @router.channel_post()
-    async def on_channel_post(message: Message) -> None:
-        log.debug("ignoring channel post in %s", message.chat.id)
-
+    router.message.register(on_unknown_command, Magic(F.text.startswith("/")))
+    router.message.register(on_private_non_text, Magic(F.chat.type == "private"), Magic(~F.text))
+    router.callback_query.register(on_stale_button)
+    router.edited_message.register(on_edited)
+    router.channel_post.register(on_channel_post)
     return router

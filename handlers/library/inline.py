@@ -88,58 +88,58 @@ def _fact_article(
     return _article(f"fact-of-day:{fact.id}", title, fact.text.get(t.lang), body, url, t)
 
 
+async def on_inline_query(
+    query: InlineQuery, bot: Bot, t: Translator, library: Library,
+    reminders: ReminderService, chat_record: Chat | None,
+) -> None:  # fmt: skip
+    me = await bot.me()
+    username = me.username or ""
+    catalog = library.catalog
+    text = query.query.strip()[:QUERY_MAX]
+    results: list[InlineQueryResultUnion] = []
+    quiz = parse_payload(text) if text else None
+    if quiz is not None and quiz.kind == PayloadKind.QUIZ:
+        if quiz.topic is None or quiz.topic in catalog.topics:  # not a renamed topic
+            card = quiz_views.quiz_card(catalog, t, username, quiz, query.chat_type)
+            results = [card]
+    elif text:
+        results = [
+            _hit_article(hit, catalog, t, username)
+            for hit in library.search(text, t.lang, RESULTS)
+        ]
+    else:
+        # An inline query comes from no chat: "today" is then the bot's time zone's.
+        zone = chat_record.timezone if chat_record else None
+        fact = library.fact_of_the_day(zone)
+        if fact is not None:
+            results.append(_fact_article(fact, catalog, t, username))
+        for day, event in reminders.upcoming(zone, 1).dates:
+            years = day.year - event.year
+            when = long_date(day, t.lang)
+            body = (
+                f"🗓 <b>{quote(when)}</b> — {t('reminders.anniversary', count=years)}\n"
+                f"{quote(event.text.get(t.lang))}\n\n{sources_line(catalog, event.cite, t)}"
+            )
+            event_topic = catalog.topics.get(event.topic)
+            event_url = (
+                deep_link(username, with_language(topic_payload(event_topic.id), t.lang))
+                if event_topic
+                else None
+            )
+            results.append(
+                _article(
+                    f"next:{event.id}",
+                    t.plain("inline.next_anniversary", date=when),
+                    event.text.get(t.lang),
+                    body,
+                    event_url,
+                    t,
+                )
+            )
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
+
+
 def setup() -> Router:
     router = Router(name=__name__)
-
-    @router.inline_query()
-    async def on_inline_query(
-        query: InlineQuery, bot: Bot, t: Translator, library: Library,
-        reminders: ReminderService, chat_record: Chat | None,
-    ) -> None:  # fmt: skip
-        me = await bot.me()
-        username = me.username or ""
-        catalog = library.catalog
-        text = query.query.strip()[:QUERY_MAX]
-        results: list[InlineQueryResultUnion] = []
-        quiz = parse_payload(text) if text else None
-        if quiz is not None and quiz.kind == PayloadKind.QUIZ:
-            if quiz.topic is None or quiz.topic in catalog.topics:  # not a renamed topic
-                card = quiz_views.quiz_card(catalog, t, username, quiz, query.chat_type)
-                results = [card]
-        elif text:
-            results = [
-                _hit_article(hit, catalog, t, username)
-                for hit in library.search(text, t.lang, RESULTS)
-            ]
-        else:
-            # An inline query comes from no chat: "today" is then the bot's time zone's.
-            zone = chat_record.timezone if chat_record else None
-            fact = library.fact_of_the_day(zone)
-            if fact is not None:
-                results.append(_fact_article(fact, catalog, t, username))
-            for day, event in reminders.upcoming(zone, 1).dates:
-                years = day.year - event.year
-                when = long_date(day, t.lang)
-                body = (
-                    f"🗓 <b>{quote(when)}</b> — {t('reminders.anniversary', count=years)}\n"
-                    f"{quote(event.text.get(t.lang))}\n\n{sources_line(catalog, event.cite, t)}"
-                )
-                event_topic = catalog.topics.get(event.topic)
-                event_url = (
-                    deep_link(username, with_language(topic_payload(event_topic.id), t.lang))
-                    if event_topic
-                    else None
-                )
-                results.append(
-                    _article(
-                        f"next:{event.id}",
-                        t.plain("inline.next_anniversary", date=when),
-                        event.text.get(t.lang),
-                        body,
-                        event_url,
-                        t,
-                    )
-                )
-        await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
-
+    router.inline_query.register(on_inline_query)
     return router
