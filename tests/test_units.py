@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiogram.filters import Command
 from aiogram.filters.command import CommandException
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,10 +19,11 @@ from bot.telegram.callbacks import (
     LanguageCb,
     MenuAction,
     MenuCb,
+    QuizCb,
     TimelineCb,
     TopicCb,
 )
-from bot.telegram.filters import CommandNamed
+from bot.telegram.filters import CallbackKinds, CommandNamed
 from bot.telegram.i18n import Html, Translator, plural_form, resolve_language
 from content.loader import Catalog
 
@@ -134,3 +135,34 @@ def test_the_command_pre_check_admits_every_message_the_command_filter_takes(tex
         assert admitted, "the pre-check turned away a /fact the Command filter accepts"
     if not (text or "").startswith("/fact") and not (text or "").casefold().startswith("/fact"):
         assert not admitted, "the pre-check lets through what cannot be /fact"
+
+
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(
+            lambda prefix, tail: f"{prefix}{tail}",
+            st.sampled_from(["tp", "TP", "t", "tpx", "qz", "fa", "", "тп"]),
+            st.sampled_from(
+                ["", ":", ":canwfz", ":canwfz:2", ":canwfz:-1", ":a:b:c", "::", ":x:"]
+            ),
+        ),
+    )
+)
+@settings(max_examples=300, derandomize=True, database=None)
+def test_the_callback_pre_check_admits_every_press_the_kinds_take(data: str) -> None:
+    """CallbackKinds only saves work: it must never turn away what TopicCb or FactCb unpack."""
+    query = CallbackQuery.model_validate(
+        {"id": "1", "from": {"id": 1, "is_bot": False, "first_name": "U"},
+         "chat_instance": "x", "data": data}
+    )  # fmt: skip
+    pre_check = CallbackKinds(frozenset({TopicCb.__prefix__, FactCb.__prefix__}))
+    admitted = asyncio.run(pre_check(query))
+    for kind in (TopicCb, FactCb, QuizCb):
+        try:
+            kind.unpack(data)
+        except (TypeError, ValueError):
+            continue
+        assert admitted == (kind is not QuizCb), f"{kind.__name__} unpacks {data!r}"
+    if not data.startswith(("tp:", "fa:")) and data not in ("tp", "fa"):
+        assert not admitted, "the pre-check lets through what cannot be a topic or fact press"

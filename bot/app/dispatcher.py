@@ -16,7 +16,7 @@ from bot.app.container import Services
 from bot.app.inflight import InFlightMiddleware
 from bot.profiles.middleware import ProfileMiddleware
 from bot.telegram.compat import BotApiCompat
-from bot.telegram.filters import admit_only_commands
+from bot.telegram.filters import admit_only_commands, admit_only_own_callbacks
 from bot.telegram.metrics import Metrics, RequestMetricsMiddleware, UpdateMetricsMiddleware
 from bot.telegram.middlewares.logs import HandlerNameMiddleware, UpdateLogMiddleware
 from bot.telegram.middlewares.throttling import ThrottlingMiddleware
@@ -91,6 +91,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     routers = handlers.setup_routers()
     for router in routers:
         admit_only_commands(router)
+        admit_only_own_callbacks(router)
     dispatcher.include_routers(*routers)
 
     # The hooks close over the container: handlers see services one by one, never the whole.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, Filter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery, Message
 from magic_filter import MagicFilter
 
@@ -74,3 +75,38 @@ def admit_only_commands(router: Router) -> None:
             names.update(str(c).casefold() for c in command.commands)
     if names:
         router.message.filter(CommandNamed(frozenset(names)))
+
+
+class CallbackKinds(Filter):
+    """The same pre-check for button presses: is this data one of the router's kinds at all?
+
+    Each ``SomeCb.filter()`` unpacks the data to find out; a topic press was unpacked thirteen
+    times on its way to its handler. One partition and one set lookup let a router step aside.
+    It admits every data whose prefix is one of ``prefixes``; the handlers' filters still decide.
+    """
+
+    def __init__(self, prefixes: frozenset[str]) -> None:
+        self.prefixes = prefixes
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return query.data is not None and query.data.partition(":")[0] in self.prefixes
+
+
+def admit_only_own_callbacks(router: Router) -> None:
+    """Give ``router`` the ``CallbackKinds`` pre-check when every callback handler it has
+    takes only its own callback data kinds; any other (a catch-all) leaves it as is."""
+    prefixes: set[str] = set()
+    for handler in router.callback_query.handlers:
+        kinds = [
+            f.callback.callback_data
+            for f in handler.filters or ()
+            if isinstance(f.callback, CallbackQueryFilter)
+        ]
+        if not kinds:
+            return
+        for kind in kinds:
+            if kind.__separator__ != ":":
+                return
+            prefixes.add(kind.__prefix__)
+    if prefixes:
+        router.callback_query.filter(CallbackKinds(frozenset(prefixes)))
