@@ -9,7 +9,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.profiles.types import Chat
 from bot.reminders import views
 from bot.reminders.service import ReminderService
-from bot.reminders.types import Subscription
 from bot.telegram import commands
 from bot.telegram.callbacks import DatesCb, ReminderCb, ReminderSetting
 from bot.telegram.filters import AdminsOnly
@@ -23,20 +22,11 @@ DATES_DEFAULT = 5
 DATES_MAX = 20
 
 
-def subscription_screen(
-    reminders: ReminderService, catalog: Catalog, t: Translator, row: Subscription
-) -> views.Screen:
-    return views.subscription_screen(
-        catalog, t, row, reminders.zone(row.timezone), reminders.next_send(row)
-    )
-
-
 async def cmd_subscribe(
     message: Message, t: Translator, reminders: ReminderService, catalog: Catalog
 ) -> None:
-    row = await reminders.subscribe(message.chat.id)
-    zone, next_send = reminders.zone(row.timezone), reminders.next_send(row)
-    for screen in views.subscribed(catalog, t, row, zone, next_send):
+    status = await reminders.subscribe(message.chat.id)
+    for screen in views.subscribed(catalog, t, status):
         await send(message, screen)
 
 
@@ -53,10 +43,10 @@ async def cmd_reminders(
     if zone:
         # "/reminders Europe/Berlin": any IANA time zone name, typed as text.
         await require_chat_admin(bot, message)
-        row = await reminders.change(message.chat.id, ReminderSetting.TIMEZONE, zone)
+        status = await reminders.change(message.chat.id, ReminderSetting.TIMEZONE, zone)
     else:
-        row = await reminders.subscription(message.chat.id)
-    await send(message, subscription_screen(reminders, catalog, t, row))
+        status = await reminders.subscription(message.chat.id)
+    await send(message, views.subscription_screen(catalog, t, status))
 
 
 async def on_setting(
@@ -71,14 +61,14 @@ async def on_setting(
         await show(query, views.Screen(t("reminders.unsubscribed")))
         return
     if setting == ReminderSetting.TOPICS:
-        row = await reminders.subscription(chat_id)
-        await show(query, views.topic_picker(catalog, t, row))
+        status = await reminders.subscription(chat_id)
+        await show(query, views.topic_picker(catalog, t, status.row))
         return
     if setting == ReminderSetting.BACK:
-        row = await reminders.subscription(chat_id)
+        status = await reminders.subscription(chat_id)
     else:
-        row = await reminders.change(chat_id, setting, callback_data.value)
-    await show(query, subscription_screen(reminders, catalog, t, row))
+        status = await reminders.change(chat_id, setting, callback_data.value)
+    await show(query, views.subscription_screen(catalog, t, status))
 
 
 async def cmd_dates(

@@ -54,9 +54,8 @@ async def cmd_start(
         return
     if link is not None and link.kind == PayloadKind.SUBSCRIBE:
         await require_chat_admin(bot, message)
-        row = await reminders.subscribe(message.chat.id)
-        zone, next_send = reminders.zone(row.timezone), reminders.next_send(row)
-        for screen in reminder_views.subscribed(catalog, t, row, zone, next_send):
+        status = await reminders.subscribe(message.chat.id)
+        for screen in reminder_views.subscribed(catalog, t, status):
             await send(message, screen)
         return
     # No payload, or one that is invalid or stale: the normal greeting.

@@ -44,6 +44,7 @@ from bot.reminders.types import (
     Scope,
     Selection,
     Subscription,
+    SubscriptionStatus,
     Upcoming,
 )
 from bot.telegram.broadcast import PaidBroadcast
@@ -99,34 +100,41 @@ class ReminderService:
         """The time zone a chat lives in: its own, else the bot's."""
         return chat_timezone or self.default_timezone
 
-    def next_send(self, row: Subscription) -> datetime:
-        """When the chat's reminder hour next comes (what its reminders wait for)."""
-        return next_at_hour(self.clock.now(), row.send_hour, ZoneInfo(self.zone(row.timezone)))
+    def _status(self, row: Subscription) -> SubscriptionStatus:
+        zone = self.zone(row.timezone)
+        return SubscriptionStatus(
+            row, zone, next_at_hour(self.clock.now(), row.send_hour, ZoneInfo(zone))
+        )
 
     # ---- subscriptions ------------------------------------------------------------------------
 
-    async def subscribe(self, chat_id: int) -> Subscription:
+    async def subscribe(self, chat_id: int) -> SubscriptionStatus:
         async with self._subscription_change():
             await self.repo.subscribe(chat_id)
-            return await self._replan(chat_id)
+            return self._status(await self._replan(chat_id))
 
     async def unsubscribe(self, chat_id: int) -> bool:
         async with self._subscription_change():
             return await self.repo.unsubscribe(chat_id, self.clock.now())
 
-    async def subscription(self, chat_id: int) -> Subscription:
+    async def subscription(self, chat_id: int) -> SubscriptionStatus:
+        return self._status(await self._row(chat_id))
+
+    async def _row(self, chat_id: int) -> Subscription:
         found = await self.repo.get(chat_id)
         if found is None:
             raise ReminderError("reminders.not_subscribed")
         return found
 
-    async def change(self, chat_id: int, setting: ReminderSetting, value: str) -> Subscription:
+    async def change(
+        self, chat_id: int, setting: ReminderSetting, value: str
+    ) -> SubscriptionStatus:
         async with self._subscription_change():
             await self._change(chat_id, setting, value)
-            return await self._replan(chat_id)
+            return self._status(await self._replan(chat_id))
 
     async def _change(self, chat_id: int, setting: ReminderSetting, value: str) -> None:
-        current = await self.subscription(chat_id)
+        current = await self._row(chat_id)
         if setting == ReminderSetting.SCOPE and value in {Scope.KEY, Scope.ALL}:
             await self.repo.update(chat_id, scope=Scope(value))
         elif setting == ReminderSetting.TOPIC and value in self.catalog.topics:
@@ -171,7 +179,7 @@ class ReminderService:
         later ones are the planning runs' work."""
         now = self.clock.now()
         await self.repo.drop_pending(chat_id, now)
-        subscription = await self.subscription(chat_id)
+        subscription = await self._row(chat_id)
         until = await self.repo.watermark()
         if until is not None and until > now and subscription.active:
             group = [(ReminderRule.of(subscription, self.default_timezone), [chat_id])]

@@ -67,6 +67,16 @@ class Subscription:
     active: bool  # the chat is reachable
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionStatus:
+    """A subscription as its screen shows it: the row, the time zone the chat lives in (its own,
+    else the bot's) and when its reminder hour next comes (what its reminders wait for)."""
+
+    row: Subscription
+    zone: str
+    next_send: datetime
+
+
 # A delivery's primary key: chat, calendar day, occurrence (ISO date), lead in days.
 DeliveryKey = tuple[int, str, str, int]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
@@ -10,7 +10,7 @@ from babel.dates import format_date
 from bot.library.views import sources_line
 from bot.reminders.almanac import FIRST_YEAR, LAST_YEAR
 from bot.reminders.planner import LEADS
-from bot.reminders.types import Scope, Subscription, Upcoming
+from bot.reminders.types import Scope, Subscription, SubscriptionStatus, Upcoming
 from bot.telegram.callbacks import DatesCb, ReminderCb, ReminderSetting, TopicCb
 from bot.telegram.i18n import Html, Translator, quote
 from bot.telegram.ui import (
@@ -58,11 +58,10 @@ def _toggle(label: str, on: bool) -> str:
     return f"{'✅' if on else '▫️'} {label}"
 
 
-def subscription_screen(
-    catalog: Catalog, t: Translator, row: Subscription, timezone: str, next_send: datetime
-) -> Screen:
+def subscription_screen(catalog: Catalog, t: Translator, status: SubscriptionStatus) -> Screen:
     """A chat's subscription and the buttons that change it. The hour is the next moment it
     comes (``next_send``), so each reader sees it on their own clock."""
+    row, timezone = status.row, status.zone
     if row.scope == Scope.TOPICS:
         chosen = ", ".join(
             catalog.topics[topic].title.get(t.lang)
@@ -77,7 +76,7 @@ def subscription_screen(
         "reminders.settings",
         what=what,
         leads=leads,
-        hour=moment(next_send, f"{row.send_hour:02d}:00", "t"),
+        hour=moment(status.next_send, f"{row.send_hour:02d}:00", "t"),
         timezone=timezone,
     )
 
@@ -137,14 +136,9 @@ def topic_picker(catalog: Catalog, t: Translator, row: Subscription) -> Screen:
     return Screen(t("reminders.choose_topics"), columns(buttons))
 
 
-def subscribed(
-    catalog: Catalog, t: Translator, row: Subscription, timezone: str, next_send: datetime
-) -> list[Screen]:
+def subscribed(catalog: Catalog, t: Translator, status: SubscriptionStatus) -> list[Screen]:
     """What /subscribe (and the "subscribe" deep link) answers: the news, then the subscription."""
-    return [
-        Screen(t("reminders.subscribed")),
-        subscription_screen(catalog, t, row, timezone, next_send),
-    ]
+    return [Screen(t("reminders.subscribed")), subscription_screen(catalog, t, status)]
 
 
 def dates(catalog: Catalog, t: Translator, upcoming: Upcoming) -> Screen:
