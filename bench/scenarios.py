@@ -33,7 +33,7 @@ from aiogram.types import Update
 from bench.floor import UNLIMITED, echo_world, import_probe, peak_rss_mb
 from bot.app.config import Settings
 from bot.app.container import Services, create_services
-from bot.app.runner import emit_startup
+from bot.app.runner import emit_startup, freeze_start_up_objects
 from bot.clock import FakeClock, SystemClock
 from bot.offline.burst import Burst, play_burst_remote
 from bot.offline.postgres import start_postgres
@@ -87,7 +87,9 @@ async def nwfz_world(
 ) -> tuple[World, Services]:
     telegram = FakeTelegram(clock, limits=limits, keep_history=keep_history)
     services = await bench_services(clock, db)
-    return offline_world(telegram, services), services
+    world = offline_world(telegram, services)
+    freeze_start_up_objects()  # as the runners do before serving
+    return world, services
 
 
 async def throughput(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from aiogram.filters import Command
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.app.config import Settings
+from bot.app.runner import freeze_start_up_objects
 from bot.offline.telegram_html import HtmlParseError, parse_html
 from bot.telegram.callbacks import (
     FactCb,
@@ -166,3 +169,23 @@ def test_the_callback_pre_check_admits_every_press_the_kinds_take(data: str) -> 
         assert admitted == (kind is not QuizCb), f"{kind.__name__} unpacks {data!r}"
     if not data.startswith(("tp:", "fa:")) and data not in ("tp", "fa"):
         assert not admitted, "the pre-check lets through what cannot be a topic or fact press"
+
+
+class _Node:
+    peer: _Node | None = None
+
+
+def test_start_up_objects_are_frozen_after_a_collection_that_frees_their_garbage() -> None:
+    """What start-up left alive is never walked again; what it left as garbage is not kept."""
+    kept, dropped = _Node(), _Node()
+    dropped.peer = dropped  # a cycle: only a collection frees it
+    dropped_ref = weakref.ref(dropped)
+    del dropped
+    frozen_before = gc.get_freeze_count()
+    try:
+        freeze_start_up_objects()
+        assert dropped_ref() is None, "start-up's garbage was frozen, never to be freed"
+        assert gc.get_freeze_count() > frozen_before
+        assert not any(o is kept for o in gc.get_objects()), "a live object is still walked"
+    finally:
+        gc.unfreeze()

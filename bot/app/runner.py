@@ -4,6 +4,7 @@ SIGTERM or SIGINT."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -46,6 +47,18 @@ def process_clock() -> Clock:
         raise ValueError(f"{TEST_CLOCK_START} needs a UTC offset, e.g. 2026-08-29T08:59:57+05:00")
     log.warning("%s is set: the clock starts at %s (tests only)", TEST_CLOCK_START, start)
     return OffsetClock(moment)
+
+
+def freeze_start_up_objects() -> None:
+    """Leave what start-up loaded out of garbage collection from now on.
+
+    The modules, the catalog and the services live as long as the process: about 240,000
+    objects, and every full collection walked them all again (0.17 s on the 2-core test
+    machine, a pause for every update in flight). Frozen after one collection (so no garbage
+    is kept), they are never walked again; a full collection walks only what came after.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def emit_startup(dispatcher: Dispatcher, bot: Bot) -> None:
@@ -94,6 +107,7 @@ async def run_polling(settings: Settings, token: str) -> None:
             token, settings.telegram_api_url, limiter=services.limiter, metrics=services.metrics
         )
         dispatcher = create_dispatcher(services)
+        freeze_start_up_objects()
         # From here start_polling takes SIGTERM and SIGINT over (both stop polling alike). It
         # runs the startup hooks, polls, and when stopped runs the shutdown hooks (which wait
         # for the updates and job runs in flight) and closes the bot session.
@@ -117,6 +131,7 @@ async def run_webhook(settings: Settings, token: str) -> None:
     )
     dispatcher = create_dispatcher(services)
     app = create_web_app(services, bot, dispatcher, path=settings.webhook_path, secret=secret)
+    freeze_start_up_objects()
 
     async def on_startup(_: web.Application) -> None:
         await register_webhook(bot, dispatcher, settings.webhook_url or "", secret)
