@@ -321,6 +321,20 @@ class ReminderRepository:
         )  # fmt: skip
         return {(row[0], row[1], row[2], row[3]) for row in rows}
 
+    async def hold_back(self, delivery: Delivery) -> None:
+        """Telegram did not carry the request out (a 429): while it waits to go again, the
+        delivery is ``sending``, safe to send again if this process dies. Only under this
+        replica's claim: a row another replica took over is left alone."""
+        await self._db.execute(
+            """
+            UPDATE deliveries SET status = ?, updated_at = ?
+            WHERE claimed_by = ? AND status = ?
+                AND chat_id = ? AND day = ? AND occurrence = ? AND lead = ?
+            """,
+            DeliveryStatus.SENDING, self._now().isoformat(), self.replica,
+            DeliveryStatus.DEPARTED, *delivery.key,
+        )  # fmt: skip
+
     async def requeue_expired(self, now: datetime) -> Counter[DeliveryStatus]:
         """Claims whose lease has run out (their replica died or stalled) are released (see
         ``_release``); live claims, whoever holds them, stay. A row claimed before claims had

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -245,6 +247,56 @@ async def test_429_waits_and_5xx_retries(world: World, services: Services) -> No
     assert queued == ["pending"]
     await run_jobs(world, services, datetime(2026, 8, 29, 4, 3, tzinfo=UTC), step=30)
     assert [len(reminders_in(world, actor.private)) for actor in (alice, bob)] == [1, 1]
+
+
+class _StopsInALongWait:
+    """The limiter's clock for a process that dies while a request waits out a 429: any wait
+    of a second or more (pacing waits are shorter) never ends, and says it has begun."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.reached = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds >= 1:
+            self.reached.set()
+            await asyncio.get_running_loop().create_future()  # never resolved
+        await self.clock.sleep(seconds)
+
+
+async def test_a_reminder_waiting_out_a_429_when_the_process_dies_goes_after_the_restart(
+    restartable: Restartable, clock: FakeClock
+) -> None:
+    """A 429 says Telegram did not carry the request out: the reminder waiting to go again
+    is sent after the restart, not recorded as one that may have arrived."""
+    clock.set(EVE)
+    world, services = await restartable()
+    alice = world.user("Alice", "en")
+    await services.reminders.subscribe(alice.id)
+    await run_jobs(world, services, EVE + timedelta(minutes=5))
+    world.telegram.fail("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30)
+    stops = _StopsInALongWait(clock)
+    services.limiter.clock = stops
+    jobs = asyncio.create_task(run_jobs(world, services, datetime(2026, 8, 29, 4, 1, tzinfo=UTC)))
+    reached = asyncio.create_task(stops.reached.wait())
+    await asyncio.wait((jobs, reached), return_when=asyncio.FIRST_COMPLETED)
+    reached.cancel()
+    assert stops.reached.is_set(), "the reminder met the 429 and waits it out"
+    jobs.cancel()  # the process dies: nothing it would still do is done
+    with contextlib.suppress(asyncio.CancelledError):
+        await jobs
+    assert reminders_in(world, alice.private) == []
+    statuses = await services.reminders.repo.statuses()
+    assert Counter(statuses.values()) == Counter(sending=1), "refused, so it never left"
+
+    world2, services2 = await restartable()
+    await run_jobs(world2, services2, datetime(2026, 8, 29, 4, 10, tzinfo=UTC))
+    assert len(reminders_in(world2, alice.private)) == 1, "sent after the restart, once"
+    statuses = await services2.reminders.repo.statuses()
+    assert Counter(statuses.values()) == Counter(sent=1)
 
 
 async def test_kill_in_the_middle_of_a_1000_chat_fan_out(

@@ -5,7 +5,9 @@
   the session posts) and is marked with its outcome right after Telegram answers.
 - After downtime, deliveries due within ``CATCH_UP`` (6 h) are still sent; older ones are
   recorded as ``missed`` and never sent days late (``service.py``).
-- 429: the request middleware waits ``retry_after`` and retries. 403 (blocked, kicked) and
+- 429: the request middleware waits ``retry_after`` and retries; while it waits, the delivery
+  is ``sending`` again (its request was not carried out), so a process that dies then leaves
+  it to be sent, not recorded ``unknown``. 403 (blocked, kicked) and
   400 "chat not found": the chat is marked inactive, the delivery ``failed``, later ones are
   skipped. 400 with ``migrate_to_chat_id``: the chat id is rewritten everywhere and the message
   is resent to the new id. 5xx and connection errors: retried with backoff, ``MAX_ATTEMPTS``
@@ -79,8 +81,11 @@ class ReminderSender:
             if not await self.repo.depart(delivery):
                 raise ClaimLost(delivery.key)
 
+        async def held_back() -> None:
+            await self.repo.hold_back(delivery)
+
         try:
-            with on_departure(departing):
+            with on_departure(departing, held_back=held_back):
                 await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
         except ClaimLost:
             log.warning("reminder %s: its claim ran out, another replica holds it", delivery.key)

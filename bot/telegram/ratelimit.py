@@ -42,7 +42,7 @@ from aiogram.methods.base import TelegramType
 
 from bot.clock import Clock
 from bot.telegram.broadcast import PaidBroadcast
-from bot.telegram.departure import DepartureHook, current_hook
+from bot.telegram.departure import DepartureHook, current_held_back, current_hook
 from bot.telegram.pacing import SECOND, Lane, Limits, Pacer
 from bot.telegram.shared_budget import SendBudgetStore, ask
 
@@ -334,17 +334,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
                 except TelegramRetryAfter as error:
                     if attempt == MAX_RETRY_AFTER_ATTEMPTS:
                         raise
-                    # 429 means the request was not carried out: waiting and retrying is safe.
-                    log.warning(
-                        "429 on %s to %s: waiting %s s",
-                        method.__api_method__,
-                        chat_id,
-                        error.retry_after,
-                    )
-                    if counted is not None:
-                        self.limiter.throttled(counted, error.retry_after)
-                    else:
-                        await self.limiter.clock.sleep(error.retry_after)
+                    await self._wait_out(error, method, chat_id, counted)
                     continue
                 if lane is Lane.PAID:
                     self.limiter.paid.sent()
@@ -354,6 +344,27 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         finally:
             if refused is not None:
                 self.limiter.paid.resolve(refused, unpaid_went=went)
+
+    async def _wait_out(
+        self,
+        error: TelegramRetryAfter,
+        method: TelegramMethod[Any],
+        chat_id: int | None,
+        counted: int | None,
+    ) -> None:
+        """A 429: the request was not carried out, so waiting and retrying is safe. The sender
+        hears of it first (``departure.py``); a counted message's chat pauses in the pacer and
+        its retry queues again, anything else waits here."""
+        log.warning(
+            "429 on %s to %s: waiting %s s", method.__api_method__, chat_id, error.retry_after
+        )
+        held_back = current_held_back()
+        if held_back is not None:
+            await held_back()
+        if counted is not None:
+            self.limiter.throttled(counted, error.retry_after)
+        else:
+            await self.limiter.clock.sleep(error.retry_after)
 
     async def _turn(
         self, bot: Bot, method: TelegramMethod[Any], chat_id: int, lane: Lane, *, retry: bool
