@@ -314,6 +314,7 @@ async def scenario_reminders(
     telegram = FakeTelegram(clock, limits=UNLIMITED, keep_history=False)
     fleet = [await bench_services(clock, db, seed) for seed in range(replicas)]
     bots = [offline_world(telegram, services).bot for services in fleet]
+    freeze_start_up_objects()  # as the runners do before serving
     planner = fleet[0]
     await planner.db.execute_many(
         "INSERT INTO chats (id, type, created_at, updated_at) VALUES (?, 'private', 'x', 'x')",
