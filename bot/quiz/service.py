@@ -9,6 +9,7 @@ is asked, answered and closed is in ``rounds.py``.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
@@ -144,7 +145,9 @@ class QuizService(QuizRounds):
         players = [name for _, name in await self.repo.players(round_.id)]
         countdown = None
         if round_.deadline is not None:
-            seconds = max(0, int((round_.deadline - self.clock.now()).total_seconds()))
+            # Rounded up, as a countdown reads: 29.96 s left is "30 s", 0.2 s left "1 s".
+            left = (round_.deadline - self.clock.now()).total_seconds()
+            seconds = max(0, math.ceil(left))
             countdown = views.Countdown(seconds, round_.deadline)
         return views.LobbyState(
             round_id=round_.id, topic=round_.topic, difficulty=round_.difficulty,
