@@ -196,3 +196,56 @@ async def test_a_chats_own_error_does_not_stop_paid_broadcast(
     delivered = [r for r in world.telegram.requests if r.method == "sendMessage" and not r.error]
     assert len(delivered) == 399 and paid(delivered[-1])
     assert world.telegram.stars.paid_messages == sum(paid(r) for r in delivered)
+
+
+async def test_after_a_top_up_the_next_fan_out_pays_again_without_a_restart(
+    world: World, services: Services
+) -> None:
+    """Three fan-outs an hour apart (09:00, 10:00 and 11:00 in Almaty). The first runs the
+    Stars out; the second, before any top-up, goes free and asks the balance once; the Stars
+    are topped up, and the third pays again."""
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    world.telegram.stars = StarBalance(10_050)
+    clock.set(datetime(2026, 8, 28, 20, 0, tzinfo=UTC))
+    hours = {9: [3_000_000 + i for i in range(600)], 10: [3_100_000 + i for i in range(200)],
+             11: [3_200_000 + i for i in range(200)]}  # fmt: skip
+    for hour, ids in hours.items():
+        await subscribe_private_chats(services.db, world.telegram, ids, clock.now())
+        await services.db.execute(
+            "UPDATE subscriptions SET send_hour = ? WHERE chat_id >= ?", hour, ids[0]
+        )
+    await services.reminders.plan_due()  # the watermark
+
+    async def fan_out(hour: int) -> int:
+        """Plan the hour's reminders five minutes ahead, as the scheduler does; send them."""
+        at = FAN_OUT_AT + timedelta(hours=hour - 9)
+        clock.set(at - timedelta(minutes=5))
+        assert await services.reminders.plan_due() == len(hours[hour])
+        clock.set(at)
+        return await services.reminders.drain(world.bot)
+
+    def sends_to(ids: list[int]) -> list[Request]:
+        wanted = set(ids)
+        return [r for r in world.telegram.requests
+                if r.method == "sendMessage" and r.params["chat_id"] in wanted]  # fmt: skip
+
+    def balance_reads() -> int:
+        return sum(1 for r in world.telegram.requests if r.method == "getMyStarBalance")
+
+    assert await fan_out(9) == 600
+    assert services.limiter.paid.stopped is not None
+    assert sum(paid(r) for r in sends_to(hours[9]) if r.error is None) == 501
+
+    reads = balance_reads()
+    assert await fan_out(10) == 200
+    assert not any(paid(r) for r in sends_to(hours[10])), "no top-up yet: free"
+    assert balance_reads() == reads + 1, "one look at the balance"
+    assert services.limiter.paid.stopped is not None
+
+    world.telegram.stars = StarBalance(world.telegram.stars.stars + 20_000)  # the owner tops up
+    assert await fan_out(11) == 200
+    assert all(paid(r) and r.error is None for r in sends_to(hours[11])), "paid again"
+    assert services.limiter.paid.stopped is None and services.limiter.paid.active
+    assert all(world.telegram.sent_per_chat[c] == 1 for ids in hours.values() for c in ids)
+    assert throttled(world) == []

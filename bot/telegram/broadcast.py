@@ -13,7 +13,9 @@ and the balance is what the owner pays. The count is kept beside it.
 
 When Telegram refuses a paid message (its balance ran out, or any other reason of the
 payment's), that message is sent again unpaid, and so is the rest of the fan-out: at the free
-pace, nothing lost. Paid broadcast stays off until the bot restarts (after a top-up).
+pace, nothing lost. Paid broadcast stays off until the balance rises above what it was when the
+fan-out that stopped it ended (a top-up): a fan-out that begins while it is off reads the
+balance (at most once a minute) and pays again if it has. No restart needed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STARS_PER_MESSAGE = Decimal("0.1")
+# While paid broadcast is off, how often a fan-out may ask Telegram for the balance.
+TOP_UP_CHECK_EVERY = timedelta(minutes=1)
 NANOSTARS = Decimal(1_000_000_000)
 
 
@@ -68,6 +72,9 @@ class PaidBroadcast:
         # Paid messages refused whose unpaid retry has not answered yet: until it does, no
         # more go paid (at 800 a second, hundreds more would be refused meanwhile).
         self._in_doubt = 0
+        # The balance when the fan-out that stopped paying ended; above it: a top-up.
+        self._balance_when_stopped: Decimal | None = None
+        self._top_up_checked: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -90,7 +97,7 @@ class PaidBroadcast:
         self.stopped = Stopped(self.clock.now(), reason)
         log.warning(
             "paid broadcast stopped: Telegram refused a paid message (%s); the rest goes at "
-            "the free pace, and paid broadcast stays off until the bot restarts",
+            "the free pace, and paid broadcast stays off until the Star balance is topped up",
             reason,
         )
 
@@ -98,6 +105,8 @@ class PaidBroadcast:
     async def fan_out(self, bot: Bot) -> AsyncIterator[None]:
         """Around one fan-out. The balance is read before its first paid message (a sending
         run with nothing paid to send asks Telegram nothing) and after its last."""
+        if self.enabled and self.stopped is not None:
+            await self._resume_after_a_top_up(bot)
         ledger = self._ledger = _Ledger(self.clock.now(), self.paid_messages)
         try:
             yield
@@ -109,11 +118,25 @@ class PaidBroadcast:
                 spent = before - after if before is not None and after is not None else None
                 paid = self.paid_messages - ledger.counted
                 self.last = FanOutSpend(ledger.started, self.clock.now(), paid, spent)
+                if self.stopped is not None and self._balance_when_stopped is None:
+                    self._balance_when_stopped = after
                 log.info(
                     "paid broadcast: %s paid message(s), %s Stars spent",
                     paid,
                     "an unknown number of" if spent is None else spent,
                 )
+
+    async def _resume_after_a_top_up(self, bot: Bot) -> None:
+        now = self.clock.now()
+        checked, self._top_up_checked = self._top_up_checked, now
+        if checked is not None and now - checked < TOP_UP_CHECK_EVERY:
+            return
+        when_stopped = self._balance_when_stopped
+        balance = await star_balance(bot)
+        if balance is None or when_stopped is None or balance <= when_stopped:
+            return  # not read, then or now (a restart still turns it on), or no top-up yet
+        log.info("paid broadcast on again: the balance rose from %s to %s", when_stopped, balance)
+        self.stopped, self._balance_when_stopped, self._top_up_checked = None, None, None
 
     async def before_paid_send(self, bot: Bot) -> None:
         """The first paid message of a fan-out waits for the balance before it to be read."""
