@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
@@ -13,13 +13,14 @@ from bot.telegram.i18n import Translator
 
 
 async def cmd_admin(
-    message: Message, t: Translator, admin_ids: frozenset[int], admin_report: AdminReport
-) -> None:
+    message: Message, bot: Bot, t: Translator, admin_ids: frozenset[int],
+    admin_report: AdminReport,
+) -> None:  # fmt: skip
     user = message.from_user
     if user is None or message.sender_chat is not None or user.id not in admin_ids:
         await message.answer(t("errors.unknown_command", command="/admin"))
         return
-    await message.answer(report_text(t, await admin_report.week()))
+    await message.answer(report_text(t, await admin_report.week(bot)))
 
 
 def setup() -> Router:

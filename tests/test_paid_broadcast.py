@@ -169,6 +169,13 @@ async def test_admin_estimates_the_next_fan_out_before_it(
     assert "Next fan-out from 29.08.2026 04:00 UTC: 30 reminders, at most 3.0 Stars" in (
         world.last_text(boss.private)
     )
+    assert "Star balance now: 0." in world.last_text(boss.private)
+    assert "That is 3.0 Stars short of the next fan-out's most" in world.last_text(boss.private)
+
+    world.telegram.stars = StarBalance(Decimal("10000.5"))
+    await boss.send("/admin")
+    assert "Star balance now: 10000.5." in world.last_text(boss.private)
+    assert "short" not in world.last_text(boss.private)
 
 
 async def test_admin_says_when_paid_broadcast_is_off(world: World, services: Services) -> None:

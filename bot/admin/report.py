@@ -1,5 +1,6 @@
 """The owners' weekly numbers: chats and users by language, subscriptions, deliveries, rounds,
-and with paid broadcast on, what the next fan-out will cost and what the last one spent.
+and with paid broadcast on, the Star balance now, what the next fan-out will cost and what the
+last one spent.
 
 It reads across the features (profiles, reminders, quiz), so it has its own service rather
 than a handler reaching into three repositories.
@@ -10,16 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.reminders.planner import next_fan_out
 from bot.reminders.service import ReminderService
 from bot.reminders.types import DeliveryStatus
-from bot.telegram.broadcast import FanOutSpend, PaidBroadcast, Stopped, estimated_cost
+from bot.telegram.broadcast import (
+    FanOutSpend,
+    PaidBroadcast,
+    Stopped,
+    estimated_cost,
+    star_balance,
+)
 from storage.chats import ChatRepository
 from storage.quiz import QuizRepository
 from storage.reminders import ReminderRepository
 from storage.users import UserRepository
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 PERIOD = timedelta(days=7)
 
@@ -41,6 +52,7 @@ class PaidReport:
     next_cost: Decimal  # at most: every message charged
     last: FanOutSpend | None
     stopped: Stopped | None
+    balance: Decimal | None  # the Star balance now (getMyStarBalance); None: not read
 
 
 class AdminReport:
@@ -63,7 +75,7 @@ class AdminReport:
         self._reminder_service = reminder_service
         self._paid = paid
 
-    async def week(self) -> Report:
+    async def week(self, bot: Bot) -> Report:
         since = self._clock.now() - PERIOD
         return Report(
             chats=await self._chats.count_by_language(),
@@ -71,14 +83,16 @@ class AdminReport:
             subscriptions=await self._reminders.count(),
             deliveries=await self._reminders.status_counts(since),
             rounds=await self._quiz.rounds_played(since),
-            paid=await self._paid_report() if self._paid.enabled else None,
+            paid=await self._paid_report(bot) if self._paid.enabled else None,
         )
 
-    async def _paid_report(self) -> PaidReport:
+    async def _paid_report(self, bot: Bot) -> PaidReport:
         service = self._reminder_service
         upcoming = next_fan_out(
             service.catalog.calendar, await service.rule_groups(), self._clock.now()
         )
         at, messages = upcoming or (None, 0)
         cost = estimated_cost(messages)
-        return PaidReport(at, messages, cost, self._paid.last, self._paid.stopped)
+        return PaidReport(
+            at, messages, cost, self._paid.last, self._paid.stopped, await star_balance(bot)
+        )

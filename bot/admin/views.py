@@ -36,6 +36,10 @@ def paid_text(t: Translator, paid: PaidReport) -> Html:
         if paid.next_at
         else t("admin.paid_no_next")
     ]  # fmt: skip
+    balance = paid.balance
+    lines.append(t("admin.paid_balance", stars="?" if balance is None else balance))
+    if balance is not None and paid.next_at and balance < paid.next_cost:
+        lines.append(t("admin.paid_short", stars=paid.next_cost - balance))
     if paid.last is not None:
         spent = paid.last.stars
         lines.append(
