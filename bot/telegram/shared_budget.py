@@ -20,8 +20,8 @@ of ``b`` and spacing ``T``, any window ``W`` holds at most ``b - 1 + ceil(W / T)
 so a chat's spacing is its window (with the margin) over ``count - b + 1``: a group gets a
 burst of ``GROUP_BURST`` (5: a lobby's joins are shown at once) and then one every 60.3 s / 16
 = 3.77 s, 20 in any 60.3 s at most; a private chat 1 in any 1.3 s (burst 1, as the pacer).
-Overall, the pacer's spacing with no more burst than its cap allows (at 25/s none): at most
-29 in any 1.15 s, as one pacer alone sends.
+Overall, the pacer's spacing with no burst (its cap leaves room for none): at most 29 in any
+1.15 s, as one pacer alone sends.
 
 Pure: no clock, no database. Times are integer microseconds since the epoch, as in ``pacing``.
 """
